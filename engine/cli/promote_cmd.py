@@ -1,0 +1,101 @@
+"""`promote SRC DST`: the main job."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
+
+if TYPE_CHECKING:
+    from engine.model import Plan, Verdict
+
+
+class TextReporter:
+    def __init__(self, assume_yes: bool, output: OutputFormat) -> None:
+        self.assume_yes = assume_yes
+        self.quiet = output is OutputFormat.json
+        self.console = console()
+
+    def plan(self, plan: Plan) -> None:
+        if not self.quiet:
+            from engine.cli.views import show_plan
+
+            show_plan(self.console, plan)
+
+    def verdicts(self, plan: Plan, verdicts: Sequence[Verdict]) -> None:
+        if not self.quiet:
+            from engine.cli.views import show_verdicts
+
+            show_verdicts(self.console, verdicts)
+
+    def confirm(self, plan: Plan) -> bool:
+        # Never prompt when nobody can answer (CI, pipes).
+        if self.assume_yes or not sys.stdin.isatty():
+            return True
+        return typer.confirm(f"Promote {plan.src} → {plan.dst} and commit?", default=False)
+
+
+def run_promote(
+    ctx: typer.Context,
+    src: Annotated[str, typer.Argument(help="Environment whose versions are promoted.")],
+    dst: Annotated[str, typer.Argument(help="Environment that receives them.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and gates; write nothing.")
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Only these artifacts (name or glob); repeatable."),
+    ] = None,
+    via: Annotated[
+        str | None,
+        typer.Option(
+            "--via", help="Environment to pass through when several shortest paths exist."
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote despite blocking gates (needs --reason).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why --force is used; recorded in the commit.")
+    ] = None,
+    push: Annotated[
+        bool, typer.Option("--push", help="Push the branch after the commits.")
+    ] = False,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Make DST pin the versions SRC pins: gated, one commit per hop."""
+    from engine.cli.views import hop_json, show_result
+    from engine.promotion import PromoteOptions, promote
+
+    session = session_from(ctx)
+    options = PromoteOptions(tuple(only or ()), via, dry_run, force, reason)
+    reporter = TextReporter(yes, output)
+    results = promote(session, src, dst, options, reporter)
+    if push and any(r.status == "promoted" for r in results):
+        session.repo.push()
+    if output is OutputFormat.json:
+        emit_json({"hops": [hop_json(r) for r in results]})
+    else:
+        for result in results:
+            show_result(reporter.console, result)
+    return _exit_code([r.status for r in results])
+
+
+def _exit_code(statuses: list[str]) -> int:
+    if "blocked" in statuses:
+        return EXIT_BLOCKED
+    if "declined" in statuses:
+        return EXIT_FAILURE
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("promote", hidden=True, help="Promote SRC → DST (also: `promote SRC DST`).")(
+        run_promote
+    )

@@ -1,0 +1,85 @@
+"""Setting up and checking a repository: `init`, `validate`, `render`, `plugins`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the repository.")] = Path("."),
+) -> None:
+    """Scaffold a Git repository from the bundled example (base + int/qa/uat/prod overlays)."""
+    from engine.scaffold import scaffold
+
+    created = scaffold(directory)
+    typer.echo(
+        f"created {created} with environments/graph.yaml; try: cd {created} && promote status"
+    )
+
+
+def validate(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:
+    """Check the graph file and that every environment renders."""
+    from engine.state import read_state
+
+    session = session_from(ctx)
+    rendered = {}
+    for env in session.graph:
+        state = read_state(session.plugins, session.root, env)
+        rendered[env.name] = {"objects": len(state.objects), "artifacts": len(state.versions)}
+    if output is OutputFormat.json:
+        emit_json({"valid": True, "config": str(session.config.file), "environments": rendered})
+        return
+    for name, counts in rendered.items():
+        typer.echo(f"{name}: renders {counts['objects']} objects, {counts['artifacts']} artifacts")
+    typer.echo(f"{session.config.file}: valid")
+
+
+def render(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Argument(help="Environment to render.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write one file per object here.")
+    ] = None,
+) -> None:
+    """The environment's objects as a YAML stream (or one file per object with --out)."""
+    from engine.rendering import render_environment, write_objects
+    from engine.yamlio import dump_all
+
+    session = session_from(ctx)
+    objects = render_environment(session, session.environment(env))
+    if out is None:
+        typer.echo(dump_all(objects), nl=False)
+    else:
+        written = write_objects(objects, out)
+        typer.echo(f"wrote {len(written)} files to {out}")
+
+
+def plugins(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:
+    """Installed plugins, the hooks they implement, what they register, and their versions."""
+    from engine.plugin_info import describe_plugins
+    from engine.plugins import load_plugins
+
+    described = describe_plugins(load_plugins())
+    if output is OutputFormat.json:
+        emit_json({"plugins": described})
+        return
+    from rich.table import Table
+
+    table = Table(title="Plugins", title_justify="left")
+    for column in ("plugin", "version", "hooks", "registers"):
+        table.add_column(column)
+    for p in described:
+        table.add_row(p["name"], p["version"], "\n".join(p["hooks"]), "\n".join(p["registers"]))
+    console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("validate")(validate)
+    app.command("render")(render)
+    app.command("plugins")(plugins)

@@ -1,0 +1,109 @@
+"""How plans, verdicts and promotion results look, as rich text and as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from engine.model import Plan, Verdict
+    from engine.promotion import HopResult
+
+OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "from": plan.src,
+        "to": plan.dst,
+        "source_commit": plan.source_commit,
+        "changes": [
+            {
+                "kind": c.ref.kind,
+                "name": c.ref.name,
+                "old": c.old,
+                "new": c.new,
+                "how": c.how,
+                "files": sorted({str(e.file) for e in c.edits}),
+            }
+            for c in plan.changes
+        ],
+        "notes": list(plan.notes),
+    }
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "gate": verdict.gate,
+        "outcome": verdict.outcome.value,
+        "reason": verdict.reason,
+        "approvers": list(verdict.approvers),
+    }
+
+
+def hop_json(result: HopResult) -> dict[str, Any]:
+    return {
+        **plan_json(result.plan),
+        "status": result.status,
+        "gates": [verdict_json(v) for v in result.verdicts],
+        "commit": result.commit,
+        "promotion_id": result.promotion_id,
+        "forced": result.forced,
+    }
+
+
+def show_plan(console: Console, plan: Plan) -> None:
+    from rich.table import Table
+
+    if plan.empty:
+        console.print(
+            f"[bold]{plan.src} → {plan.dst}[/]: nothing to change, "
+            f"{plan.dst} already runs {plan.src}'s versions"
+        )
+    else:
+        table = Table(
+            title=f"Plan {plan.src} → {plan.dst} (from {plan.source_commit[:12]})",
+            title_justify="left",
+        )
+        for column in ("kind", "artifact", plan.dst, "→", "files"):
+            table.add_column(column)
+        for c in plan.changes:
+            files = ", ".join(sorted({str(e.file) for e in c.edits}))
+            table.add_row(c.ref.kind, c.ref.name, c.old or "", f"[bold]{c.new}[/]", files)
+        console.print(table)
+    for note in plan.notes:
+        console.print(f"  [dim]note: {note}[/]")
+
+
+def show_verdicts(console: Console, verdicts: Sequence[Verdict]) -> None:
+    from rich.table import Table
+
+    if not verdicts:
+        return
+    table = Table(title="Gates", title_justify="left")
+    for column in ("gate", "verdict", "reason"):
+        table.add_column(column)
+    for v in verdicts:
+        style = OUTCOME_STYLE.get(v.outcome.value, "")
+        table.add_row(v.gate, f"[{style}]{v.outcome.value}[/]", v.reason)
+    console.print(table)
+
+
+def show_result(console: Console, result: HopResult) -> None:
+    plan = result.plan
+    if result.status == "promoted":
+        forced = " [red](forced)[/]" if result.forced else ""
+        console.print(
+            f"[green]promoted[/] {plan.src} → {plan.dst}{forced}: "
+            f"commit {(result.commit or '')[:12]} (Promote-Id {result.promotion_id})"
+        )
+    elif result.status == "blocked":
+        console.print(
+            f"[red]blocked[/] {plan.src} → {plan.dst}: a gate did not pass; nothing was written"
+        )
+    elif result.status == "dry-run":
+        console.print(f"[yellow]dry run[/] {plan.src} → {plan.dst}: nothing was written")
+    elif result.status == "declined":
+        console.print(f"declined {plan.src} → {plan.dst}: nothing was written")

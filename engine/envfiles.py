@@ -1,0 +1,134 @@
+"""An environment's own YAML files, parsed once with positions, and the pins helpers sources use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from engine.errors import ConfigError, Location
+from engine.model import ArtifactRef, Pin, TextEdit
+from engine.yamlio import (
+    CommentedMap,
+    CommentedSeq,
+    LineIndex,
+    format_scalar,
+    load_round_trip,
+    position_of_item,
+    position_of_value,
+    scalar_span,
+)
+
+YAML_SUFFIXES = (".yaml", ".yml")
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass
+class YamlFile:
+    path: PurePosixPath  # relative to the repository root
+    text: str
+
+    @cached_property
+    def index(self) -> LineIndex:
+        return LineIndex(self.text)
+
+    @cached_property
+    def documents(self) -> list[YamlDocument]:
+        loaded = load_round_trip(self.text, self.path)
+        return [YamlDocument(self, number, data) for number, data in enumerate(loaded)]
+
+
+@dataclass
+class YamlDocument:
+    file: YamlFile
+    number: int
+    data: Any
+
+    @property
+    def is_kustomization(self) -> bool:
+        return PurePosixPath(self.file.path).name in KUSTOMIZATION_NAMES
+
+    def scalar_pin(
+        self,
+        node: CommentedMap | CommentedSeq,
+        key: str | int,
+        ref: ArtifactRef,
+        source: str,
+        *,
+        version: str | None = None,
+        compose: Callable[[str], str] = str,
+    ) -> Pin | None:
+        """A pin on the one-line scalar `node[key]`; `compose` turns a version into its text.
+
+        None when the scalar spans several lines (we never rewrite block scalars).
+        """
+        line, column = (
+            position_of_item(node, key) if isinstance(key, int) else position_of_value(node, key)
+        )
+        span = scalar_span(self.file.index, line, column)
+        if span is None:
+            return None
+        current = str(node[key])
+        file = self.file.path
+
+        def rewrite(new_version: str) -> list[TextEdit]:
+            text = format_scalar(compose(new_version), span.style)
+            return [TextEdit(file, span.start, span.end, text)]
+
+        return Pin(
+            ref=ref,
+            version=current if version is None else version,
+            file=file,
+            line=line + 1,
+            column=column + 1,
+            source=source,
+            rewrite=rewrite,
+        )
+
+
+@dataclass
+class EnvFiles:
+    """The `.yaml`/`.yml` files under one environment's directory (its own files only)."""
+
+    repo_root: Path
+    env_path: PurePosixPath
+    files: list[YamlFile] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, repo_root: Path, env_path: PurePosixPath) -> EnvFiles:
+        directory = repo_root / env_path
+        found = [
+            path
+            for path in sorted(directory.rglob("*"))
+            if path.is_file() and (path.suffix in YAML_SUFFIXES or path.name == "Kustomization")
+        ]
+        files = [
+            YamlFile(PurePosixPath(path.relative_to(repo_root).as_posix()), _read(path))
+            for path in found
+        ]
+        return cls(repo_root, env_path, files)
+
+    def documents(self) -> Iterator[YamlDocument]:
+        for file in self.files:
+            yield from file.documents
+
+    @property
+    def kustomization(self) -> YamlFile | None:
+        for name in KUSTOMIZATION_NAMES:
+            wanted = self.env_path / name
+            for file in self.files:
+                if file.path == wanted:
+                    return file
+        return None
+
+    def file(self, path: PurePosixPath) -> YamlFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", location=Location(path)) from None

@@ -1,0 +1,66 @@
+"""Evaluate every gate configured on the destination. A gate that raises has failed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from engine.interfaces import GateContext
+from engine.model import Environment, Outcome, Plan, Verdict
+from engine.session import Session
+
+
+def plan_hash(plan: Plan) -> str:
+    """Identifies *what* is promoted (not when): approvals are bound to it."""
+    canonical = {
+        "from": plan.src,
+        "to": plan.dst,
+        "changes": sorted([c.ref.kind, c.ref.name, c.old, c.new] for c in plan.changes),
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> GateContext:
+    _name, email = session.repo.identity()
+    return GateContext(
+        src=session.environment(plan.src),
+        dst=session.environment(plan.dst),
+        plan=plan,
+        repo=session.repo,
+        promoter=email,
+        now=now or datetime.now(UTC),
+        environments=session.graph.environments,
+        plan_hash=plan_hash(plan),
+    )
+
+
+def evaluate_gates(session: Session, context: GateContext) -> list[Verdict]:
+    return [_evaluate(session, context, spec.name, spec.options) for spec in context.dst.gates]
+
+
+def _evaluate(session: Session, context: GateContext, name: str, options: object) -> Verdict:
+    gate = session.plugins.gates.get(name)
+    try:
+        verdict = gate.evaluate(context, options)
+    except Exception as exc:
+        plugin = session.plugins.gates.plugin_of(name)
+        return Verdict(
+            name, Outcome.FAILED, f"gate raised {type(exc).__name__}: {exc} (plugin {plugin})"
+        )
+    if not isinstance(verdict, Verdict):
+        plugin = session.plugins.gates.plugin_of(name)
+        return Verdict(
+            name,
+            Outcome.FAILED,
+            f"gate returned {type(verdict).__name__}, not a Verdict (plugin {plugin})",
+        )
+    return verdict
+
+
+def blocking(verdicts: list[Verdict]) -> list[Verdict]:
+    return [v for v in verdicts if not v.passed]
+
+
+def environment_gates(env: Environment) -> list[str]:
+    return [spec.name for spec in env.gates]

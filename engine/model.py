@@ -1,0 +1,120 @@
+"""The data the engine passes around: environments, artifacts, pins, plans, verdicts."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from engine.errors import Location
+
+ARTIFACT_KINDS = ("image", "chart", "git", "value")
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """One entry of an environment's `gates:` list: `- soak: 30m` is GateSpec("soak", "30m")."""
+
+    name: str
+    options: Any
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    path: PurePosixPath  # relative to the repository root, posix style
+    upstreams: tuple[str, ...] = ()
+    renderer: str = "kustomize"
+    gates: tuple[GateSpec, ...] = ()
+    target: Mapping[str, Any] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    allow_force: bool = True
+    location: Location | None = None
+
+
+@dataclass(frozen=True, order=True)
+class ArtifactRef:
+    """A promotable thing, stable across environments: ('image', 'ghcr.io/acme/web')."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace text[start:end] of a repository file; insertion when start == end."""
+
+    file: PurePosixPath
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Where an environment's own files set an artifact's version, and how to set another."""
+
+    ref: ArtifactRef
+    version: str
+    file: PurePosixPath
+    line: int
+    column: int
+    source: str
+    rewrite: Callable[[str], list[TextEdit]] = field(compare=False, repr=False)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.line, self.column)
+
+
+@dataclass(frozen=True)
+class Change:
+    """DST moves `ref` from `old` to `new`; `edits` are the text edits in DST's own files."""
+
+    ref: ArtifactRef
+    old: str | None
+    new: str
+    edits: tuple[TextEdit, ...]
+    how: str  # "pin" (rewrote DST's own pin) or "override" (added one, DST inherited it)
+
+    def describe(self) -> str:
+        return f"{self.ref.name} {self.old or '(none)'} → {self.new}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    src: str
+    dst: str
+    source_commit: str
+    changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+
+class Outcome(enum.StrEnum):
+    PASSED = "passed"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one gate decided. Data, never an exception (like kopf's Outcome)."""
+
+    gate: str
+    outcome: Outcome
+    reason: str
+    approvers: tuple[str, ...] = ()  # approval gates name whose approvals counted
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED

@@ -1,0 +1,88 @@
+"""Compute a promotion plan: DST's versions → SRC's versions, as text edits in DST's own files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+
+from engine.errors import ConfigError, UsageError
+from engine.model import ArtifactRef, Change, Plan, TextEdit
+from engine.plugins import Plugins
+from engine.state import EnvState
+
+
+def make_plan(
+    plugins: Plugins,
+    src: EnvState,
+    dst: EnvState,
+    source_commit: str,
+    only: Sequence[str] = (),
+) -> Plan:
+    selected = _select(src, only)
+    changes: list[Change] = []
+    notes: list[str] = []
+    for ref in selected:
+        new = src.versions[ref]
+        if ref in src.conflicts:
+            notes.append(
+                f"{ref}: {src.env.name} runs several versions {src.conflicts[ref]}; using {new}"
+            )
+        if ref not in dst.versions:
+            notes.append(f"{ref}: not used by {dst.env.name}, skipped")
+            continue
+        old = dst.versions[ref]
+        if old == new and ref not in dst.conflicts:
+            continue
+        changes.append(_change(plugins, dst, ref, old, new))
+    return Plan(src.env.name, dst.env.name, source_commit, tuple(changes), tuple(notes))
+
+
+def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:
+    refs = list(src.versions)
+    if not only:
+        return refs
+    chosen = [ref for ref in refs if any(fnmatchcase(ref.name, pattern) for pattern in only)]
+    unmatched = [p for p in only if not any(fnmatchcase(ref.name, p) for ref in refs)]
+    if unmatched:
+        known = ", ".join(ref.name for ref in refs) or "none"
+        raise UsageError(
+            f"--only {unmatched[0]!r} matches no artifact of {src.env.name!r} (known: {known})"
+        )
+    return chosen
+
+
+def _change(plugins: Plugins, dst: EnvState, ref: ArtifactRef, old: str, new: str) -> Change:
+    pins = dst.pins_for(ref)
+    if pins:
+        edits = [edit for pin in pins for edit in pin.rewrite(new)]
+        return Change(ref, old, new, tuple(edits), "pin")
+    for registered in plugins.sources:
+        edits = registered.item.override(dst.files, ref, new)
+        if edits:
+            return Change(ref, old, new, tuple(edits), "override")
+    raise ConfigError(
+        f"{dst.env.name!r} inherits {ref} from outside {dst.env.path} and no source can "
+        "pin it in the environment's own files",
+        location=dst.env.location,
+    )
+
+
+def apply_edits(
+    texts: dict[PurePosixPath, str], edits: Sequence[TextEdit]
+) -> dict[PurePosixPath, str]:
+    """New texts for every edited file. Edits of one file must not overlap."""
+    by_file: dict[PurePosixPath, list[TextEdit]] = {}
+    for edit in dict.fromkeys(edits):  # two sources may report the same span
+        by_file.setdefault(edit.file, []).append(edit)
+    result = {}
+    for file, file_edits in by_file.items():
+        text = texts[file]
+        ordered = sorted(file_edits, key=lambda e: (e.start, e.end), reverse=True)
+        for previous, edit in zip(ordered[1:], ordered, strict=False):
+            if previous.end > edit.start:
+                raise ConfigError(f"two changes edit the same text of {file}")
+        for edit in ordered:
+            text = text[: edit.start] + edit.replacement + text[edit.end :]
+        result[file] = text
+    return result

@@ -1,0 +1,114 @@
+"""The plugin manager factory. Built-ins go through the same path as entry-point plugins."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from engine import hookspecs
+from engine.errors import PluginError
+from engine.registry import Registry
+
+if TYPE_CHECKING:
+    from engine.interfaces import Gate, Renderer, Source, Target
+
+ENTRY_POINT_GROUP = "promote"
+DISABLE_AUTOLOAD_ENV = "PROMOTE_DISABLE_PLUGIN_AUTOLOAD"
+
+hookimpl = pluggy.HookimplMarker("promote")
+
+# Built-in plugins, registered exactly like third-party ones (by module, under their own name).
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "plugins.kustomize_images",
+    "plugins.container_images",
+    "plugins.flux",
+    "plugins.argocd",
+    "plugins.markers",
+    "plugins.renderers",
+)
+
+
+def make_plugin_manager(*, autoload: bool | None = None) -> pluggy.PluginManager:
+    """A manager with the hookspecs, the built-ins and (unless disabled) entry-point plugins."""
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    for module_name in DEFAULT_PLUGINS:
+        _register_module(pm, module_name)
+    if autoload is None:
+        autoload = not os.environ.get(DISABLE_AUTOLOAD_ENV)
+    if autoload:
+        _load_entry_points(pm)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from None
+    return pm
+
+
+def _register_module(pm: pluggy.PluginManager, module_name: str) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise PluginError(f"cannot import built-in plugin {module_name}: {exc}") from exc
+    pm.register(module, name=module_name)
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    try:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin_name!r} is invalid: {exc}") from None
+    except Exception as exc:
+        raise PluginError(f"cannot load a plugin of entry-point group 'promote': {exc}") from exc
+
+
+def plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
+    return pm.get_name(plugin) or repr(plugin)
+
+
+@dataclass
+class Plugins:
+    """The loaded plugin manager and the registries its plugins filled."""
+
+    pm: pluggy.PluginManager
+
+    @cached_property
+    def sources(self) -> Registry[Source]:
+        return self._fill("source", "promote_register_sources")
+
+    @cached_property
+    def renderers(self) -> Registry[Renderer]:
+        return self._fill("renderer", "promote_register_renderers")
+
+    @cached_property
+    def gates(self) -> Registry[Gate]:
+        return self._fill("gate", "promote_register_gates")
+
+    @cached_property
+    def targets(self) -> Registry[Target]:
+        return self._fill("target", "promote_register_targets")
+
+    def _fill(self, what: str, hook_name: str) -> Registry:
+        registry: Registry = Registry(what)
+        caller = self.pm.subset_hook_caller  # one plugin at a time, to know who registered what
+        for plugin in self.pm.get_plugins():
+            others = [p for p in self.pm.get_plugins() if p is not plugin]
+            registry.current_plugin = plugin_name(self.pm, plugin)
+            try:
+                caller(hook_name, remove_plugins=others)(register=registry)
+            except PluginError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {registry.current_plugin} failed in {hook_name}: {exc}"
+                ) from exc
+        return registry
+
+
+def load_plugins(*, autoload: bool | None = None) -> Plugins:
+    return Plugins(make_plugin_manager(autoload=autoload))

@@ -1,0 +1,34 @@
+"""`promote init`: a fresh Git repository made from the bundled example in `environments/`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from engine.errors import UsageError
+from engine.gitrepo import init_repository
+
+EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "environments"
+
+
+def bundled_example() -> Path:
+    if not (EXAMPLE_DIR / "graph.yaml").is_file():
+        raise UsageError(
+            f"the bundled example is missing ({EXAMPLE_DIR}); install promote from a checkout"
+        )
+    return EXAMPLE_DIR
+
+
+def scaffold(directory: Path) -> Path:
+    """Copy the example into DIRECTORY/environments, `git init` and commit it on `main`."""
+    if directory.exists() and any(directory.iterdir()):
+        raise UsageError(f"{directory} exists and is not empty")
+    example = bundled_example()
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(
+        example, directory / "environments", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    repo = init_repository(directory)
+    repo.run("add", "--all")
+    repo.run("commit", "--quiet", "-m", "Scaffold environments from the promote example")
+    return directory

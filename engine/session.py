@@ -1,0 +1,73 @@
+"""A loaded working context: graph file, promotion graph, plugins and the Git repository."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from engine.config import GraphConfig, find_config, load_config
+from engine.errors import ConfigError, PluginError
+from engine.gitrepo import GitRepo
+from engine.graph import PromotionGraph
+from engine.model import Environment
+from engine.plugins import Plugins, load_plugins
+
+
+@dataclass
+class Session:
+    config: GraphConfig
+    graph: PromotionGraph
+    plugins: Plugins
+
+    @property
+    def root(self) -> Path:
+        return self.config.repo_root
+
+    @cached_property
+    def repo(self) -> GitRepo:
+        return GitRepo(self.root)
+
+    def environment(self, name: str) -> Environment:
+        return self.graph[name]
+
+
+def open_session(cwd: Path, config_file: Path | None = None) -> Session:
+    """Find and load everything, refusing an invalid configuration before any work starts."""
+    file = find_config(cwd, config_file)
+    plugins = load_plugins()
+    config = load_config(file)
+    graph = PromotionGraph(config)
+    check_plugin_names(graph, plugins)
+    return Session(config, graph, plugins)
+
+
+def check_plugin_names(graph: PromotionGraph, plugins: Plugins) -> None:
+    """Renderer, gate and target names must be registered by an installed plugin."""
+    for env in graph:
+        _known(plugins.renderers, env.renderer, f"environment {env.name!r}: renderer", env)
+        for spec in env.gates:
+            gate = _known(
+                plugins.gates, spec.name, f"environment {env.name!r}: gate", env, spec.location
+            )
+            problem = gate.check_options(spec.options)
+            if problem:
+                raise ConfigError(
+                    f"gate {spec.name!r}: {problem}", location=spec.location or env.location
+                )
+        if env.target is not None:
+            target = _known(
+                plugins.targets, str(env.target["kind"]), f"environment {env.name!r}: target", env
+            )
+            problem = target.check_options(env.target)
+            if problem:
+                raise ConfigError(
+                    f"target {env.target['kind']!r}: {problem}", location=env.location
+                )
+
+
+def _known(registry, name, what, env, location=None):
+    try:
+        return registry.get(name)
+    except PluginError as exc:
+        raise ConfigError(f"{what}: {exc.message}", location=location or env.location) from None

@@ -1,0 +1,66 @@
+"""What an environment pins (in its own files) and what it really runs (its rendered objects)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from engine.envfiles import EnvFiles
+from engine.model import ArtifactRef, Environment, Pin
+from engine.plugins import Plugins
+
+
+@dataclass
+class EnvState:
+    env: Environment
+    files: EnvFiles
+    pins: list[Pin]
+    objects: list[dict[str, Any]]
+    versions: dict[ArtifactRef, str] = field(default_factory=dict)
+    conflicts: dict[ArtifactRef, list[str]] = field(default_factory=dict)
+
+    def pins_for(self, ref: ArtifactRef) -> list[Pin]:
+        return [pin for pin in self.pins if ref_matches(pin.ref, ref)]
+
+
+def ref_matches(pattern: ArtifactRef, ref: ArtifactRef) -> bool:
+    """Pins from partial documents (patches) may carry `*` where they cannot know a part."""
+    return fnmatchcase(ref.kind, pattern.kind) and fnmatchcase(ref.name, pattern.name)
+
+
+def read_pins(plugins: Plugins, files: EnvFiles) -> list[Pin]:
+    pins: list[Pin] = []
+    for document in files.documents():
+        for registered in plugins.sources:
+            pins.extend(registered.item.pins(document))
+    return pins
+
+
+def rendered_versions(
+    plugins: Plugins, objects: list[dict[str, Any]]
+) -> tuple[dict[ArtifactRef, str], dict[ArtifactRef, list[str]]]:
+    """Versions seen in rendered objects; an artifact seen at several versions is a conflict."""
+    seen: dict[ArtifactRef, Counter[str]] = defaultdict(Counter)
+    for obj in objects:
+        for registered in plugins.sources:
+            for ref, version in registered.item.versions(obj):
+                seen[ref][version] += 1
+    versions = {ref: counts.most_common(1)[0][0] for ref, counts in seen.items()}
+    conflicts = {ref: sorted(c) for ref, c in seen.items() if len(c) > 1}
+    return versions, conflicts
+
+
+def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
+    files = EnvFiles.read(repo_root, env.path)
+    pins = read_pins(plugins, files)
+    objects = plugins.renderers.get(env.renderer).render(repo_root, env)
+    versions, conflicts = rendered_versions(plugins, objects)
+    for pin in pins:  # pins that rendering cannot show (markers, unused entries)
+        if "*" not in pin.ref.kind + pin.ref.name and not any(
+            ref_matches(pin.ref, ref) for ref in versions
+        ):
+            versions[pin.ref] = pin.version
+    return EnvState(env, files, pins, objects, dict(sorted(versions.items())), conflicts)

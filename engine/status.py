@@ -1,0 +1,62 @@
+"""The environment × artifact matrix, where environments lag upstreams, and last promotions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.model import ArtifactRef
+from engine.session import Session
+from engine.state import read_state
+from engine.trailers import ID as PROMOTE_ID
+from engine.trailers import PromotionRecord, read_history
+
+
+@dataclass
+class StatusReport:
+    environments: list[str]
+    upstreams: dict[str, list[str]]
+    versions: dict[str, dict[ArtifactRef, str]]
+    lagging: dict[str, dict[ArtifactRef, str]] = field(
+        default_factory=dict
+    )  # env → ref → upstream's
+    last_promotion: dict[str, PromotionRecord] = field(default_factory=dict)
+
+    @property
+    def artifacts(self) -> list[ArtifactRef]:
+        return sorted({ref for versions in self.versions.values() for ref in versions})
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "environments": [
+                {
+                    "name": env,
+                    "from": self.upstreams[env],
+                    "versions": {ref.name: v for ref, v in self.versions[env].items()},
+                    "lagging": {ref.name: v for ref, v in self.lagging.get(env, {}).items()},
+                    "last_promotion": rec.as_json()
+                    if (rec := self.last_promotion.get(env))
+                    else None,
+                }
+                for env in self.environments
+            ],
+            "artifacts": [{"kind": ref.kind, "name": ref.name} for ref in self.artifacts],
+        }
+
+
+def build_status(session: Session) -> StatusReport:
+    order = session.graph.in_order()
+    versions = {
+        name: read_state(session.plugins, session.root, session.environment(name)).versions
+        for name in order
+    }
+    upstreams = {name: session.graph.upstreams(name) for name in order}
+    report = StatusReport(order, upstreams, versions)
+    for name in order:
+        for upstream in upstreams[name]:
+            for ref, version in versions[upstream].items():
+                if ref in versions[name] and versions[name][ref] != version:
+                    report.lagging.setdefault(name, {})[ref] = version
+    for record in read_history(session.repo.log(grep=f"^{PROMOTE_ID}:")):
+        report.last_promotion.setdefault(record.dst, record)
+    return report

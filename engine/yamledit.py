@@ -1,0 +1,101 @@
+"""Text edits that add or remove whole lines of block YAML, for the rare cases a scalar splice is
+not enough (an environment that inherits a pin gets a new override entry)."""
+
+from __future__ import annotations
+
+from engine.envfiles import YamlDocument, YamlFile
+from engine.errors import ConfigError, Location
+from engine.model import TextEdit
+from engine.yamlio import CommentedMap, CommentedSeq, format_scalar
+
+
+def insert_key_after(
+    document: YamlDocument, mapping: CommentedMap, after: str, key: str, value: str
+) -> TextEdit:
+    """A new `key: value` line right after the line of `after`, at the mapping's indentation."""
+    index = document.file.index
+    line, _ = mapping.lc.value(after)
+    _, column = mapping.lc.key(next(iter(mapping)))
+    at = index.line_end(line) + 1
+    text = " " * column + f"{key}: {format_scalar(value, 'plain')}\n"
+    if at > len(index.text):  # the file does not end with a newline
+        return TextEdit(
+            document.file.path, len(index.text), len(index.text), "\n" + text.rstrip("\n")
+        )
+    return TextEdit(document.file.path, at, at, text)
+
+
+def remove_key(document: YamlDocument, mapping: CommentedMap, key: str) -> TextEdit:
+    """Drop the single line that holds `key: value`."""
+    index = document.file.index
+    line, _ = mapping.lc.key(key)
+    value_line, _ = mapping.lc.value(key)
+    if value_line != line:
+        raise ConfigError(f"cannot remove multi-line key {key!r}", location=_where(document, line))
+    start = index.offset(line, 0)
+    return TextEdit(document.file.path, start, min(index.line_end(line) + 1, len(index.text)), "")
+
+
+def append_block_item(file: YamlFile, top_key: str, item: dict[str, str]) -> TextEdit:
+    """Add a mapping item to the block sequence under the top-level `top_key` (creating the key)."""
+    document = file.documents[0]
+    data = document.data
+    if top_key not in data:
+        return _new_key(file, top_key, item)
+    sequence = data[top_key]
+    if not isinstance(sequence, CommentedSeq) or not sequence or sequence.fa.flow_style():
+        raise ConfigError(
+            f"cannot add an entry to `{top_key}`: it is not a non-empty block list",
+            location=_where(document, data.lc.key(top_key)[0]),
+        )
+    index = file.index
+    first_line, first_column = sequence.lc.item(0)
+    dash = index.text.rfind(
+        "-", index.offset(first_line, 0), index.offset(first_line, first_column)
+    )
+    dash_column = dash - index.offset(first_line, 0)
+    at = _end_of_value(file, data, top_key)
+    text = _item_text(item, dash_column, first_column - dash_column)
+    if at == len(index.text) and not index.text.endswith("\n"):
+        text = "\n" + text
+    return TextEdit(file.path, at, at, text)
+
+
+def _new_key(file: YamlFile, top_key: str, item: dict[str, str]) -> TextEdit:
+    text = file.index.text
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    return TextEdit(
+        file.path, len(text), len(text), f"{prefix}{top_key}:\n" + _item_text(item, 0, 2)
+    )
+
+
+def _item_text(item: dict[str, str], dash_column: int, gap: int) -> str:
+    lines = []
+    for number, (key, value) in enumerate(item.items()):
+        lead = " " * dash_column + ("-" + " " * (gap - 1) if number == 0 else " " * gap)
+        lines.append(f"{lead}{key}: {format_scalar(value, 'plain')}\n")
+    return "".join(lines)
+
+
+def _end_of_value(file: YamlFile, data: CommentedMap, top_key: str) -> int:
+    """Offset just after the last content line of `top_key`'s value (before trailing comments)."""
+    index = file.index
+    keys = list(data)
+    position = keys.index(top_key)
+    last_line = len(index.starts) - 1
+    if position + 1 < len(keys):
+        last_line = data.lc.key(keys[position + 1])[0] - 1
+    start_line = data.lc.key(top_key)[0]
+    while last_line > start_line and _blank_or_comment(index.text, index, last_line):
+        last_line -= 1
+    end = index.line_end(last_line)
+    return end + 1 if end < len(index.text) else end
+
+
+def _blank_or_comment(text: str, index, line: int) -> bool:
+    content = text[index.offset(line, 0) : index.line_end(line)].strip()
+    return not content or content.startswith("#") or content == "---"
+
+
+def _where(document: YamlDocument, line: int) -> Location:
+    return Location(document.file.path, line + 1)

@@ -1,0 +1,215 @@
+"""The only module that imports ruamel.yaml.
+
+Edits never re-dump a document: re-dumping re-indents sequences and moves comments. Instead we use
+ruamel's line/column marks to find a scalar's span in the original text and splice just that span,
+so every other byte of the file stays as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from engine.errors import ConfigError, Location
+
+__all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible"]
+
+
+def _round_trip() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def load_round_trip(text: str, file: PurePosixPath | str) -> list[Any]:
+    """Every document of a YAML stream, with comments and line/column marks kept."""
+    try:
+        return [doc for doc in _round_trip().load_all(text) if doc is not None]
+    except YAMLError as exc:
+        raise ConfigError(_problem(exc), location=_location(exc, file)) from None
+
+
+def load_safe(text: str, origin: str) -> list[Any]:
+    """Plain Python data for every document, for rendered output where we need no positions."""
+    try:
+        return [doc for doc in YAML(typ="safe").load_all(text) if doc is not None]
+    except YAMLError as exc:
+        raise ConfigError(_problem(exc), location=_location(exc, origin)) from None
+
+
+def dump_all(documents: list[Any]) -> str:
+    """A multi-document YAML stream of plain data (rendered objects)."""
+    yaml = YAML(typ="safe")
+    yaml.default_flow_style = False
+    buffer = io.StringIO()
+    yaml.dump_all(documents, buffer)
+    return buffer.getvalue()
+
+
+def dump_json_compatible(value: Any) -> Any:
+    """Round-trip containers → plain dicts and lists (for JSON output and hashing)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _problem(exc: YAMLError) -> str:
+    if isinstance(exc, MarkedYAMLError):
+        return " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+    return str(exc).splitlines()[0]
+
+
+def _location(exc: YAMLError, file: PurePosixPath | str) -> Location:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return Location(file)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def position_of_value(node: CommentedMap, key: str) -> tuple[int, int]:
+    """0-based (line, column) where `node[key]`'s value starts."""
+    line, column = node.lc.value(key)
+    return line, column
+
+
+def position_of_item(node: CommentedSeq, index: int) -> tuple[int, int]:
+    line, column = node.lc.item(index)
+    return line, column
+
+
+def position_of_node(node: CommentedMap | CommentedSeq) -> tuple[int, int]:
+    return node.lc.line, node.lc.col
+
+
+@dataclass(frozen=True)
+class ScalarSpan:
+    """The characters text[start:end] that spell a one-line scalar, and how it is quoted."""
+
+    start: int
+    end: int
+    style: str  # "plain", "'" or '"'
+
+
+class LineIndex:
+    """Offsets of line starts, to turn ruamel's (line, column) marks into text offsets."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self.starts.append(index + 1)
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line] + column
+
+    def line_end(self, line: int) -> int:
+        end = self.text.find("\n", self.starts[line])
+        return len(self.text) if end == -1 else end
+
+    def line_of(self, offset: int) -> int:
+        low, high = 0, len(self.starts) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.starts[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+
+def scalar_span(index: LineIndex, line: int, column: int) -> ScalarSpan | None:
+    """The span of the one-line scalar starting at (line, column); None for block/multi-line."""
+    text = index.text
+    start = index.offset(line, column)
+    limit = index.line_end(line)
+    if start >= limit:
+        return None
+    quote = text[start]
+    if quote in "'\"":
+        end = _closing_quote(text, start, limit, quote)
+        return None if end is None else ScalarSpan(start, end + 1, quote)
+    if quote in "|>[{&*!":
+        return None
+    end = _plain_end(text, start, limit)
+    return ScalarSpan(start, end, "plain")
+
+
+def _closing_quote(text: str, start: int, limit: int, quote: str) -> int | None:
+    position = start + 1
+    while position < limit:
+        char = text[position]
+        if quote == '"' and char == "\\":
+            position += 2
+            continue
+        if char == quote:
+            if quote == "'" and position + 1 < limit and text[position + 1] == "'":
+                position += 2
+                continue
+            return position
+        position += 1
+    return None
+
+
+def _plain_end(text: str, start: int, limit: int) -> int:
+    comment = text.find(" #", start, limit)
+    end = limit if comment == -1 else comment
+    # A plain scalar inside a flow collection ends at the next indicator.
+    for stop in (", ", ",", "]", "}"):
+        found = text.find(stop, start, end)
+        if found != -1 and _inside_flow(text, start):
+            end = found
+    return len(text[start:end].rstrip()) + start
+
+
+def _inside_flow(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    prefix = text[line_start:start]
+    return prefix.count("[") > prefix.count("]") or prefix.count("{") > prefix.count("}")
+
+
+def format_scalar(value: str, style: str) -> str:
+    """Spell `value` in the original quoting style, quoting a plain one only when YAML must."""
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"':
+        return json.dumps(value, ensure_ascii=False)
+    if _reads_back_as_string(value):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _reads_back_as_string(value: str) -> bool:
+    """A plain `1.10` would become the float 1.1: those values need quotes."""
+    if not value or value != value.strip() or any(c in value for c in "#:{}[],&*!|>'\"%@`"):
+        return _safe_plain_with_colon(value)
+    try:
+        loaded = YAML(typ="safe").load(f"v: {value}\n")
+    except YAMLError:
+        return False
+    return isinstance(loaded, dict) and loaded.get("v") == value
+
+
+def _safe_plain_with_colon(value: str) -> bool:
+    # Image references and digests (ghcr.io/acme/web:1.2, sha256:abc, v1@sha256:..) are fine
+    # plain as long as no ": " or " #" makes them a mapping or a comment.
+    if not value or value != value.strip() or value[0] in "#:{}[],&*!|>'\"%@`-?":
+        return False
+    return ": " not in value and " #" not in value and not any(c in value for c in "{}[],")
+
+
+def iter_mappings(node: Any) -> Iterator[CommentedMap]:
+    """Every mapping in a round-trip tree, depth first."""
+    if isinstance(node, CommentedMap):
+        yield node
+        for value in node.values():
+            yield from iter_mappings(value)
+    elif isinstance(node, CommentedSeq):
+        for item in node:
+            yield from iter_mappings(item)

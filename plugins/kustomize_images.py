@@ -1,0 +1,83 @@
+"""Source: the `images:` transformer entries of an environment's kustomization.
+
+An entry is keyed by the image it produces (`newName`, else `name`), which is also what the
+rendered containers show, so the entry and the rendered image are the same artifact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from engine.envfiles import EnvFiles, YamlDocument
+from engine.imageref import join_version, split_version
+from engine.model import ArtifactRef, Pin, TextEdit
+from engine.plugins import hookimpl
+from engine.yamledit import append_block_item, insert_key_after, remove_key
+from engine.yamlio import CommentedMap
+
+NAME = "kustomize-images"
+
+
+class KustomizeImages:
+    def pins(self, document: YamlDocument) -> Iterable[Pin]:
+        data = document.data
+        if not document.is_kustomization or not isinstance(data, CommentedMap):
+            return
+        for entry in data.get("images") or []:
+            if isinstance(entry, CommentedMap) and "name" in entry:
+                yield from self._entry_pin(document, entry)
+
+    def _entry_pin(self, document: YamlDocument, entry: CommentedMap) -> Iterable[Pin]:
+        ref = ArtifactRef("image", str(entry.get("newName") or entry["name"]))
+        current = join_version(_text(entry.get("newTag")), _text(entry.get("digest")))
+        anchor = "newTag" if "newTag" in entry else "digest" if "digest" in entry else "name"
+        pin = document.scalar_pin(entry, anchor, ref, NAME, version=current)
+        if pin is None:
+            return
+
+        def rewrite(version: str) -> list[TextEdit]:
+            return _rewrite_entry(document, entry, version)
+
+        yield Pin(pin.ref, current, pin.file, pin.line, pin.column, NAME, rewrite)
+
+    def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:
+        return ()  # a kustomization is not rendered; its effect shows in the containers
+
+    def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
+        kustomization = files.kustomization
+        if ref.kind != "image" or kustomization is None:
+            return None
+        tag, digest = split_version(version)
+        item = {"name": ref.name}
+        if tag:
+            item["newTag"] = tag
+        if digest:
+            item["digest"] = digest
+        return [append_block_item(kustomization, "images", item)]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _rewrite_entry(document: YamlDocument, entry: CommentedMap, version: str) -> list[TextEdit]:
+    """Set newTag/digest to the new version, adding or dropping those keys as needed."""
+    wanted = dict(zip(("newTag", "digest"), split_version(version), strict=True))
+    edits: list[TextEdit] = []
+    for key, value in wanted.items():
+        if key in entry and value is not None:
+            pin = document.scalar_pin(entry, key, ArtifactRef("image", ""), NAME)
+            if pin is not None:
+                edits.extend(pin.rewrite(value))
+        elif key in entry:
+            edits.append(remove_key(document, entry, key))
+        elif value is not None:
+            after = "newTag" if "newTag" in entry else "newName" if "newName" in entry else "name"
+            edits.append(insert_key_after(document, entry, after, key, value))
+    return edits
+
+
+@hookimpl
+def promote_register_sources(register) -> None:
+    register(NAME, KustomizeImages())

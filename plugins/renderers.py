@@ -1,0 +1,89 @@
+"""Renderers: `plain` (the YAML files of the directory) and `kustomize` (the real binary)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from engine.envfiles import KUSTOMIZATION_NAMES, YAML_SUFFIXES
+from engine.errors import RenderError
+from engine.model import Environment
+from engine.plugins import hookimpl
+from engine.yamlio import load_safe
+
+KUSTOMIZE_ENV = "PROMOTE_KUSTOMIZE"  # e.g. "kustomize" or "kubectl kustomize"
+RENDER_TIMEOUT_SECONDS = 120
+
+
+def _objects(documents: list[Any], origin: str) -> list[dict[str, Any]]:
+    objects = []
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") == "List":
+            objects.extend(document.get("items") or [])
+        elif isinstance(document, dict) and "kind" in document and "apiVersion" in document:
+            objects.append(document)
+        elif document is not None:
+            raise RenderError(f"{origin}: a YAML document is not a Kubernetes object")
+    return objects
+
+
+class Plain:
+    """Every .yaml/.yml file under the directory, sorted by path (like kustomize-controller's
+    generated kustomization)."""
+
+    def render(self, repo_root: Path, env: Environment) -> list[dict[str, Any]]:
+        directory = repo_root / env.path
+        objects: list[dict[str, Any]] = []
+        for path in sorted(directory.rglob("*")):
+            if (
+                path.suffix in YAML_SUFFIXES
+                and path.is_file()
+                and path.name not in KUSTOMIZATION_NAMES
+            ):
+                shown = path.relative_to(repo_root).as_posix()
+                objects.extend(_objects(load_safe(path.read_text("utf-8"), shown), shown))
+        return objects
+
+
+@cache
+def kustomize_command() -> tuple[str, ...]:
+    """`kustomize build`, else `kubectl kustomize`; PROMOTE_KUSTOMIZE overrides both."""
+    configured = os.environ.get(KUSTOMIZE_ENV)
+    if configured:
+        words = tuple(configured.split())
+        return (*words, "build") if Path(words[0]).name == "kustomize" else words
+    if shutil.which("kustomize"):
+        return ("kustomize", "build")
+    if shutil.which("kubectl"):
+        return ("kubectl", "kustomize")
+    raise RenderError(
+        "neither `kustomize` nor `kubectl` is on PATH; install one of them to render kustomize "
+        f"environments (or set {KUSTOMIZE_ENV})"
+    )
+
+
+class Kustomize:
+    def render(self, repo_root: Path, env: Environment) -> list[dict[str, Any]]:
+        command = [*kustomize_command(), str(repo_root / env.path)]
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_SECONDS, check=False
+            )
+        except FileNotFoundError:
+            raise RenderError(f"cannot run {command[0]!r}: not found") from None
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"{' '.join(command[:2])} timed out for {env.path}") from None
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RenderError(f"environment {env.name!r} does not render ({env.path}): {reason}")
+        return _objects(load_safe(result.stdout, f"kustomize build {env.path}"), str(env.path))
+
+
+@hookimpl
+def promote_register_renderers(register) -> None:
+    register("plain", Plain())
+    register("kustomize", Kustomize())
