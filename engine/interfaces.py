@@ -61,6 +61,72 @@ class Gate(Protocol):
         """Decide. Raising is allowed: the engine turns it into a failed verdict (fail closed)."""
 
 
+@dataclass(frozen=True)
+class TargetContext:
+    """What a target needs to reconcile one environment at one commit."""
+
+    env: Environment
+    options: Mapping[str, Any]  # the environment's `target:` mapping
+    objects: list[dict[str, Any]]  # desired state: the environment rendered at `commit`
+    commit: str
+    repo: GitRepo
+    repo_root: Path
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectResult:
+    """What happened to one object: created | configured | unchanged | pruned | kept | failed."""
+
+    action: str
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class ReconcileReport:
+    env: str
+    commit: str
+    results: list[ObjectResult] = field(default_factory=list)
+    healthy: bool = True
+    messages: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.results if r.action == action)
+
+
+@dataclass
+class DiffReport:
+    """Desired vs live. `diff` is a unified diff; Secret values appear only as hashes."""
+
+    env: str
+    in_sync: bool
+    diff: str = ""
+    drifted: list[str] = field(default_factory=list)  # "Kind/namespace/name" of differing objects
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    last_applied_commit: str | None
+    drifted: bool | None  # None when it cannot be known (target unreachable)
+    detail: str = ""
+
+
 class Target(Protocol):
+    """Applies an environment's rendered objects somewhere (a cluster, a branch)."""
+
     def check_options(self, options: Mapping[str, Any]) -> str | None:
         """A one-line problem with the environment's `target:` mapping, or None."""
+
+    def apply(self, context: TargetContext) -> ReconcileReport:
+        """Make the target hold exactly `context.objects`: apply, prune, wait for health."""
+
+    def diff(self, context: TargetContext) -> DiffReport:
+        """Compare `context.objects` with what the target holds now. Never changes anything."""
+
+    def status(self, context: TargetContext) -> TargetStatus:
+        """The last applied commit and whether the target drifts from `context.objects`."""
