@@ -29,6 +29,10 @@ def scaffold(directory: Path) -> Path:
         example, directory / "environments", ignore=shutil.ignore_patterns("__pycache__")
     )
     repo = init_repository(directory)
+    if not all(repo.identity()):
+        # A fresh machine often has no Git identity; the demo repository still needs one.
+        repo.run("config", "user.name", "promote demo")
+        repo.run("config", "user.email", "demo@promote.invalid")
     repo.run("add", "--all")
     repo.run("commit", "--quiet", "-m", "Scaffold environments from the promote example")
     return directory

@@ -1,0 +1,55 @@
+"""Fixtures: real Git repositories in temp dirs, made from the bundled example or from files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import CliResult, git, run_cli, write_tree
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test commits as the same person, whatever the machine's Git config says."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("PROMOTE_DISABLE_PLUGIN_AUTOLOAD", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Pat Promoter")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "pat@example.com")
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A fresh repository scaffolded from the bundled example, exactly as `promote init` does."""
+    from engine.scaffold import scaffold
+
+    return scaffold(tmp_path / "repo")
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    """A repository holding `files` (path → text), committed on main."""
+
+    def make(files: dict[str, str], name: str = "repo") -> Path:
+        root = tmp_path / name
+        write_tree(root, files)
+        git(root, "init", "--quiet", "--initial-branch=main")
+        git(root, "add", "--all")
+        git(root, "commit", "--quiet", "-m", "initial")
+        return root
+
+    return make
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `promote ARGS` in-process in a directory; returns exit code, stdout, stderr."""
+
+    def invoke(cwd: Path, *args: str) -> CliResult:
+        return run_cli(monkeypatch, capsys, cwd, list(args))
+
+    return invoke
