@@ -77,7 +77,7 @@ def apply_edits(
         by_file.setdefault(edit.file, []).append(edit)
     result = {}
     for file, file_edits in by_file.items():
-        text = texts[file]
+        text = texts.get(file, "")  # an override may create a file
         ordered = sorted(file_edits, key=lambda e: (e.start, e.end), reverse=True)
         for previous, edit in zip(ordered[1:], ordered, strict=False):
             if previous.end > edit.start:

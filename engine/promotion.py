@@ -133,8 +133,10 @@ def land(session: Session, plan: Plan, dst_state: EnvState, commit_message: str)
         _verify(session, dst, plan)
         return session.repo.commit_files(sorted(new_texts), commit_message)
     except BaseException:
-        _write_all(session.root, {path: originals[path] for path in new_texts})
         session.repo.unstage(sorted(new_texts))
+        _write_all(session.root, {p: originals[p] for p in new_texts if p in originals})
+        for created in (p for p in new_texts if p not in originals):
+            (session.root / created).unlink(missing_ok=True)
         raise
 
 
@@ -152,7 +154,10 @@ def _write_all(root: Path, texts: dict[PurePosixPath, str]) -> None:
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        os.chmod(temporary, target.stat().st_mode & 0o777)
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o644)
         os.replace(temporary, target)
 
 

@@ -36,7 +36,10 @@ def remove_key(document: YamlDocument, mapping: CommentedMap, key: str) -> TextE
     return TextEdit(document.file.path, start, min(index.line_end(line) + 1, len(index.text)), "")
 
 
-def append_block_item(file: YamlFile, top_key: str, item: dict[str, str]) -> TextEdit:
+Item = dict[str, "str | Item"]
+
+
+def append_block_item(file: YamlFile, top_key: str, item: Item) -> TextEdit:
     """Add a mapping item to the block sequence under the top-level `top_key` (creating the key)."""
     document = file.documents[0]
     data = document.data
@@ -61,7 +64,7 @@ def append_block_item(file: YamlFile, top_key: str, item: dict[str, str]) -> Tex
     return TextEdit(file.path, at, at, text)
 
 
-def _new_key(file: YamlFile, top_key: str, item: dict[str, str]) -> TextEdit:
+def _new_key(file: YamlFile, top_key: str, item: Item) -> TextEdit:
     text = file.index.text
     prefix = "" if not text or text.endswith("\n") else "\n"
     return TextEdit(
@@ -69,12 +72,21 @@ def _new_key(file: YamlFile, top_key: str, item: dict[str, str]) -> TextEdit:
     )
 
 
-def _item_text(item: dict[str, str], dash_column: int, gap: int) -> str:
+def _item_text(item: Item, dash_column: int, gap: int) -> str:
     lines = []
     for number, (key, value) in enumerate(item.items()):
         lead = " " * dash_column + ("-" + " " * (gap - 1) if number == 0 else " " * gap)
-        lines.append(f"{lead}{key}: {format_scalar(value, 'plain')}\n")
+        lines.extend(_key_lines(lead, key, value, dash_column + gap))
     return "".join(lines)
+
+
+def _key_lines(lead: str, key: str, value: str | Item, column: int) -> list[str]:
+    if isinstance(value, str):
+        return [f"{lead}{key}: {format_scalar(value, 'plain')}\n"]
+    lines = [f"{lead}{key}:\n"]
+    for inner_key, inner in value.items():
+        lines.extend(_key_lines(" " * (column + 2), inner_key, inner, column + 2))
+    return lines
 
 
 def _end_of_value(file: YamlFile, data: CommentedMap, top_key: str) -> int:

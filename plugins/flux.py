@@ -10,12 +10,14 @@ pin uses `*` for the chart and matches any.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
-from engine.yamlio import CommentedMap
+from engine.yamledit import append_block_item
+from engine.yamlio import CommentedMap, format_scalar
 
 NAME = "flux"
 # kind → (artifact kind, name prefix, where the version may live, first present wins)
@@ -62,6 +64,28 @@ def _find(obj: Mapping[str, Any]) -> tuple[Mapping[str, Any], str] | None:
     return None
 
 
+CHART_PATCH = """\
+# Written by promote: {env} pins this chart version instead of inheriting the base's.
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {release}
+spec:
+  chart:
+    spec:
+      version: {version_text}
+"""
+
+
+def _free_name(files: EnvFiles, name: str) -> PurePosixPath:
+    stem, suffix = name.rsplit(".", 1)
+    candidate, number = files.env_path / name, 1
+    while (files.repo_root / candidate).exists():
+        number += 1
+        candidate = files.env_path / f"{stem}-{number}.{suffix}"
+    return candidate
+
+
 class Flux:
     def pins(self, document: YamlDocument) -> Iterable[Pin]:
         if not _is_flux(document.data):
@@ -79,7 +103,24 @@ class Flux:
             yield _ref(obj), str(found[0][found[1]])
 
     def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
-        return None  # TODO(#2 note): inherited chart versions need a new patch file
+        """A chart version inherited from a base gets a patch file of the environment's own.
+
+        The patch is bound with a `target:` selector, because a patch without the base's
+        namespace would match nothing (kustomize matches patches by namespace too).
+        """
+        kustomization = files.kustomization
+        if ref.kind != "chart" or not ref.name.startswith("helmrelease/") or not kustomization:
+            return None
+        release = ref.name.split("/")[1]
+        patch = _free_name(files, f"{release}-chart-version.yaml")
+        entry = {"path": patch.name, "target": {"kind": "HelmRelease", "name": release}}
+        text = CHART_PATCH.format(
+            env=files.env_path.name, release=release, version_text=format_scalar(version, '"')
+        )
+        return [
+            TextEdit(patch, 0, 0, text),
+            append_block_item(kustomization, "patches", entry),
+        ]
 
 
 @hookimpl
