@@ -191,21 +191,8 @@ class Registry:
         served = [rt for rt in self.types if (rt.group, rt.version) == (group, version)]
         if not served:
             return None
-        resources = []
-        for rt in served:
-            resources.append(rt.api_resource())
-            if rt.has_status:
-                resources.append(_status_subresource(rt))
+        resources = [rt.api_resource() for rt in served]
         gv = f"{group}/{version}" if group else version
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
                 "resources": resources}
 
-
-def _status_subresource(rt: ResourceType) -> dict[str, Any]:
-    return {
-        "name": f"{rt.plural}/status",
-        "singularName": "",
-        "namespaced": rt.namespaced,
-        "kind": rt.kind,
-        "verbs": ["get", "patch", "update"],
-    }
