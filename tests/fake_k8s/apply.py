@@ -60,12 +60,18 @@ def _owns(paths: set[Path], path: Path) -> bool:
     return any(p[: len(path)] == path for p in paths)
 
 
+def _claims_node(applied: Any, live: Any) -> bool:
+    """An empty map in an apply config owns the map itself, not the live entries inside it."""
+    return applied == {} and isinstance(live, dict)
+
+
 def find_conflicts(
     live_view: dict[str, Any], applied: dict[Path, Any], owners: Owners, me: OwnerKey
 ) -> list[tuple[OwnerKey, Path]]:
     conflicts = []
     for path, value in applied.items():
-        if not isinstance(path[-1], str) or value_at(live_view, path) == value:
+        live = value_at(live_view, path)
+        if not isinstance(path[-1], str) or live == value or _claims_node(value, live):
             continue  # list-item markers and equal values are shared, not contested
         for key, entry in owners.items():
             if key != me and _owns(entry.paths, path):

@@ -66,8 +66,9 @@ class FakeApiServer:
         handler = type("BoundHandler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True  # delayed handlers must not block stop()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
-                                        name="fake-k8s-api")
+        # a short poll interval keeps stop() (and so every test teardown) fast
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
+                                        daemon=True, name="fake-k8s-api")
         self._thread.start()
         return self
 
