@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -45,8 +48,19 @@ class _Rule:
         return wanted in ("*", method) and self.pattern.search(path) is not None
 
 
+def discovery_cache_file(url: str) -> Path:
+    """Where kubernetes.dynamic caches discovery for `url` when no cache_file is given."""
+    digest = hashlib.md5(url.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return Path(tempfile.gettempdir()) / f"osrcp-{digest}.json"
+
+
 class FakeApiServer:
-    """In-process Kubernetes API server; see tests/fake_k8s/README-style docstrings below."""
+    """In-process Kubernetes API server for the real `kubernetes` client.
+
+    start()/stop() or `with`; `url`; write_kubeconfig(); `requests` + reset_requests();
+    inject()/inject_delay()/clear_injections(); get_object()/put_object()/delete_object()/
+    objects(); set_unhealthy().  The four standard namespaces exist from the start.
+    """
 
     def __init__(self) -> None:
         self.registry = Registry()
@@ -70,6 +84,7 @@ class FakeApiServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
                                         daemon=True, name="fake-k8s-api")
         self._thread.start()
+        self._forget_discovery_cache()
         return self
 
     def stop(self) -> None:
@@ -79,8 +94,15 @@ class FakeApiServer:
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._forget_discovery_cache()
         self._httpd = None
         self._thread = None
+
+    def _forget_discovery_cache(self) -> None:
+        # DynamicClient caches discovery per host:port in /tmp; a cache left by an earlier
+        # server on a reused port would advertise CRDs this server has never seen.
+        with contextlib.suppress(OSError):
+            discovery_cache_file(self.url).unlink()
 
     def __enter__(self) -> FakeApiServer:
         return self.start()

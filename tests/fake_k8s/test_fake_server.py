@@ -50,7 +50,7 @@ def deployment(name: str = "web", image: str = "nginx:1.25", replicas: int = 2,
     }
 
 
-def raw_apply(api: client.ApiClient, path: str, body: dict[str, Any],
+def raw_apply(api: client.ApiClient, path: str, body: dict[str, Any] | str,
               manager: str | None = "promote", force: bool = False) -> dict[str, Any]:
     """Apply through ApiClient.call_api, the way code without DynamicClient would."""
     query: list[tuple[str, Any]] = [("force", force)]
@@ -198,6 +198,42 @@ def test_field_shared_by_two_managers_survives_one_dropping_it(
     raw_apply(api, path, {**config_a, "data": {"x": "1"}}, manager="b")
     raw_apply(api, path, {**config_a, "data": {}}, manager="a")
     assert fake_k8s.get_object("v1", "ConfigMap", "shared", NS)["data"] == {"x": "1"}
+
+
+def test_object_created_by_someone_else_is_shared_then_contested(
+    api: client.ApiClient, fake_k8s: FakeApiServer
+) -> None:
+    fake_k8s.put_object({"apiVersion": "v1", "kind": "ConfigMap",
+                         "metadata": {"name": "theirs", "namespace": NS}, "data": {"a": "1"}})
+    path = f"/api/v1/namespaces/{NS}/configmaps/theirs"
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "theirs"},
+            "data": {"a": "1"}}
+    shared = raw_apply(api, path, body)
+    assert {f["manager"] for f in shared["metadata"]["managedFields"]} == {"kubectl", "promote"}
+    with pytest.raises(ApiException) as err:
+        raw_apply(api, path, {**body, "data": {"a": "2"}})
+    assert err.value.status == 409
+    assert json.loads(err.value.body)["details"]["causes"][0]["field"] == ".data.a"
+
+
+def test_apply_accepts_yaml_text(api: client.ApiClient, fake_k8s: FakeApiServer) -> None:
+    manifest = (
+        "# rendered by promote\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n"
+        "data:\n  released: 2024-05-01\n"
+    )
+    raw_apply(api, f"/api/v1/namespaces/{NS}/configmaps/y", manifest)  # type: ignore[arg-type]
+    obj = fake_k8s.get_object("v1", "ConfigMap", "y", NS)
+    assert obj["data"] == {"released": "2024-05-01"}
+
+
+def test_default_discovery_cache_is_not_inherited(fake_k8s: FakeApiServer) -> None:
+    from tests.fake_k8s.server import discovery_cache_file
+
+    stale = discovery_cache_file(fake_k8s.url)
+    stale.write_text("{}")
+    fake_k8s.stop()
+    assert not stale.exists()
 
 
 def test_apply_requires_field_manager(api: client.ApiClient) -> None:
