@@ -153,6 +153,11 @@ class FakeApiServer:
 
     def inject_delay(self, method: str, path_regex: str, seconds: float,
                      times: int | None = 1) -> None:
+        """Sleep before answering. The request still takes effect, as on a slow real server.
+
+        urllib3 retries timed-out GETs (3 retries by default), so to make a GET fail with a
+        timeout inject at least 4 delays (or times=None); POST/PUT/PATCH are not retried.
+        """
         rule = _Rule(method, re.compile(path_regex), times, delay=seconds)
         with self._rules_lock:
             self._rules.append(rule)

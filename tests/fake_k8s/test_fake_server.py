@@ -318,6 +318,15 @@ def test_injected_delay_beyond_request_timeout_raises(
                                           _request_timeout=0.2)
 
 
+def test_delayed_get_times_out_after_client_retries(
+    api: client.ApiClient, fake_k8s: FakeApiServer
+) -> None:
+    fake_k8s.inject_delay("GET", r"/configmaps$", 0.5, times=None)
+    with pytest.raises(urllib3.exceptions.MaxRetryError):
+        client.CoreV1Api(api).list_namespaced_config_map(NS, _request_timeout=0.1)
+    assert len([r for r in fake_k8s.requests if r.method == "GET"]) == 4  # 1 try + 3 retries
+
+
 def test_namespace_deletion_cascades(api: client.ApiClient, fake_k8s: FakeApiServer) -> None:
     core = client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": "team"}})
@@ -343,6 +352,14 @@ def test_dry_run_does_not_persist(api: client.ApiClient, fake_k8s: FakeApiServer
     core.delete_namespaced_config_map("d", NS, dry_run="All")
     kept = fake_k8s.get_object("v1", "ConfigMap", "d", NS)
     assert (kept["data"], kept["metadata"]["resourceVersion"]) == ({"a": "1"}, rv)
+
+
+def test_dry_run_apply_does_not_persist(dyn: DynamicClient, fake_k8s: FakeApiServer) -> None:
+    res = dyn.resources.get(api_version="apps/v1", kind="Deployment")
+    preview = res.server_side_apply(body=deployment(), name="web", namespace=NS,
+                                    field_manager="promote", dry_run="All")
+    assert preview.spec.replicas == 2
+    assert fake_k8s.get_object("apps/v1", "Deployment", "web", NS) is None
 
 
 def test_patch_formats(api: client.ApiClient, fake_k8s: FakeApiServer) -> None:
@@ -382,6 +399,9 @@ def test_workload_status_ready_unless_unhealthy(
                                        "containers": [{"name": "m", "image": "busybox"}]}}}})
     assert job.status.succeeded == 1
     assert job.status.conditions[0].type == "Complete"
+    fake_k8s.set_unhealthy("Deployment", "web", NS)  # marking an existing workload
+    status = fake_k8s.get_object("apps/v1", "Deployment", "web", NS)["status"]
+    assert status["readyReplicas"] == 0
 
 
 def test_requests_are_recorded(api: client.ApiClient, fake_k8s: FakeApiServer) -> None:
