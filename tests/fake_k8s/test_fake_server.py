@@ -336,6 +336,20 @@ def test_injected_error_surfaces_as_api_exception(
     assert fake_k8s.get_object("v1", "ConfigMap", "x", NS) is not None
 
 
+def test_injection_times_reason_and_any_method(
+    api: client.ApiClient, fake_k8s: FakeApiServer
+) -> None:
+    core = client.CoreV1Api(api)
+    core.create_namespaced_config_map(NS, {"metadata": {"name": "x"}})
+    fake_k8s.inject("*", r"/configmaps/x$", 503, times=2, reason="ServiceUnavailable")
+    for _ in range(2):
+        with pytest.raises(ApiException) as err:
+            core.read_namespaced_config_map("x", NS)
+        assert (err.value.status, json.loads(err.value.body)["reason"]) == (
+            503, "ServiceUnavailable")
+    assert core.read_namespaced_config_map("x", NS).metadata.name == "x"
+
+
 def test_injected_delay_beyond_request_timeout_raises(
     api: client.ApiClient, fake_k8s: FakeApiServer
 ) -> None:
