@@ -9,6 +9,8 @@ import pytest
 
 from tests.helpers import CliResult, git, run_cli, write_tree
 
+pytest_plugins = ["tests.fake_k8s.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -46,7 +48,9 @@ def make_repo(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
     """Run `promote ARGS` in-process in a directory; returns exit code, stdout, stderr."""
 
     def invoke(cwd: Path, *args: str) -> CliResult:
