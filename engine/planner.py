@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from engine.errors import ConfigError, UsageError
 from engine.model import ArtifactRef, Change, Plan, TextEdit
-from engine.plugins import Plugins
+from engine.plugins import Plugins, guarded
 from engine.state import EnvState
 
 
@@ -55,10 +55,14 @@ def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:
 def _change(plugins: Plugins, dst: EnvState, ref: ArtifactRef, old: str, new: str) -> Change:
     pins = dst.pins_for(ref)
     if pins:
-        edits = [edit for pin in pins for edit in pin.rewrite(new)]
+        edits = []
+        for pin in pins:
+            with guarded(f"rewriting {pin.location}", pin.source):
+                edits.extend(pin.rewrite(new))
         return Change(ref, old, new, tuple(edits), "pin")
     for registered in plugins.sources:
-        edits = registered.item.override(dst.files, ref, new)
+        with guarded(f"overriding {ref} in {dst.env.name}", registered.plugin):
+            edits = registered.item.override(dst.files, ref, new)
         if edits:
             return Change(ref, old, new, tuple(edits), "override")
     raise ConfigError(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 from engine import hookspecs
-from engine.errors import PluginError
+from engine.errors import PluginError, PromoteError
 from engine.registry import Registry
 
 if TYPE_CHECKING:
@@ -108,6 +110,26 @@ class Plugins:
                     f"plugin {registry.current_plugin} failed in {hook_name}: {exc}"
                 ) from exc
         return registry
+
+
+@contextmanager
+def guarded(what: str, plugin: str) -> Iterator[None]:
+    """A plugin that raises becomes one clear PluginError (exit 2), never a traceback."""
+    try:
+        yield
+    except PromoteError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {plugin} failed while {what}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: object) -> None:
+    """Call every implementation of an event hook, naming the plugin if one raises."""
+    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
+        with guarded(f"handling {hook_name}", impl.plugin_name):
+            impl.function(**kwargs)
 
 
 def load_plugins(*, autoload: bool | None = None) -> Plugins:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from engine.errors import GateBlocked, PromoteError, RenderError, RepositoryErro
 from engine.gating import blocking, evaluate_gates, gate_context
 from engine.model import Environment, Plan, Verdict
 from engine.planner import apply_edits, make_plan
+from engine.plugins import notify
 from engine.session import Session
 from engine.state import EnvState, read_state, rendered_versions
 from engine.trailers import Decisions, message, new_promotion_id
@@ -86,14 +88,14 @@ def _hop(
         src_state = _with_carried(src_state, carried)
     dst_state = read_state(session.plugins, session.root, session.environment(dst))
     plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), options.only)
-    session.plugins.pm.hook.promote_plan_ready(plan=plan)
+    notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)
     next_carry = src_state.versions if options.dry_run else None
     if plan.empty:
         return HopResult(plan, (), "unchanged"), next_carry
     context = gate_context(session, plan)
     verdicts = evaluate_gates(session, context)
-    session.plugins.pm.hook.promote_gates_evaluated(plan=plan, verdicts=verdicts)
+    notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
     reporter.verdicts(plan, verdicts)
     blocked = blocking(verdicts)
     if blocked and not options.force:
@@ -179,13 +181,15 @@ def _verify(session: Session, dst: Environment, plan: Plan) -> None:
 
 def _notify_promoted(session: Session, plan: Plan, commit: str, promotion_id: str) -> None:
     try:
-        session.plugins.pm.hook.promote_promoted(
-            plan=plan, commit=commit, promotion_id=promotion_id
+        notify(
+            session.plugins.pm,
+            "promote_promoted",
+            plan=plan,
+            commit=commit,
+            promotion_id=promotion_id,
         )
-    except Exception as exc:
-        import sys
-
-        print(f"promote: warning: an event plugin failed after the commit: {exc}", file=sys.stderr)
+    except PromoteError as exc:  # the commit has landed; a notifier cannot undo it
+        print(f"promote: warning: {exc}", file=sys.stderr)
 
 
 __all__ = [

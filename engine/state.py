@@ -10,7 +10,7 @@ from typing import Any
 
 from engine.envfiles import EnvFiles
 from engine.model import ArtifactRef, Environment, Pin
-from engine.plugins import Plugins
+from engine.plugins import Plugins, guarded
 
 
 @dataclass
@@ -35,7 +35,8 @@ def read_pins(plugins: Plugins, files: EnvFiles) -> list[Pin]:
     pins: list[Pin] = []
     for document in files.documents():
         for registered in plugins.sources:
-            pins.extend(registered.item.pins(document))
+            with guarded(f"reading pins in {document.file.path}", registered.plugin):
+                pins.extend(registered.item.pins(document))
     return pins
 
 
@@ -44,10 +45,11 @@ def rendered_versions(
 ) -> tuple[dict[ArtifactRef, str], dict[ArtifactRef, list[str]]]:
     """Versions seen in rendered objects; an artifact seen at several versions is a conflict."""
     seen: dict[ArtifactRef, Counter[str]] = defaultdict(Counter)
-    for obj in objects:
-        for registered in plugins.sources:
-            for ref, version in registered.item.versions(obj):
-                seen[ref][version] += 1
+    for registered in plugins.sources:
+        with guarded("reading rendered versions", registered.plugin):
+            for obj in objects:
+                for ref, version in registered.item.versions(obj):
+                    seen[ref][version] += 1
     versions = {ref: counts.most_common(1)[0][0] for ref, counts in seen.items()}
     conflicts = {ref: sorted(c) for ref, c in seen.items() if len(c) > 1}
     return versions, conflicts
@@ -56,7 +58,8 @@ def rendered_versions(
 def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
     files = EnvFiles.read(repo_root, env.path)
     pins = read_pins(plugins, files)
-    objects = plugins.renderers.get(env.renderer).render(repo_root, env)
+    with guarded(f"rendering {env.name}", plugins.renderers.plugin_of(env.renderer)):
+        objects = plugins.renderers.get(env.renderer).render(repo_root, env)
     versions, conflicts = rendered_versions(plugins, objects)
     for pin in pins:  # pins that rendering cannot show (markers, unused entries)
         if "*" not in pin.ref.kind + pin.ref.name and not any(

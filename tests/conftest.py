@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,24 @@ def example_repo(tmp_path: Path) -> Path:
     from engine.scaffold import scaffold
 
     return scaffold(tmp_path / "repo")
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def data_repo(tmp_path: Path) -> Callable[[str], Path]:
+    """A committed copy of a repository under tests/data (written like users write theirs)."""
+
+    def make(name: str) -> Path:
+        root = tmp_path / name
+        shutil.copytree(DATA / name, root)
+        git(root, "init", "--quiet", "--initial-branch=main")
+        git(root, "add", "--all")
+        git(root, "commit", "--quiet", "-m", f"{name}: initial")
+        return root
+
+    return make
 
 
 @pytest.fixture
