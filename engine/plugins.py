@@ -48,7 +48,8 @@ def make_plugin_manager(*, autoload: bool | None = None) -> pluggy.PluginManager
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from None
+        name = plugin_name(pm, exc.plugin)
+        raise PluginError(f"plugin {name} implements an unknown hook: {exc}") from None
     return pm
 
 
