@@ -18,7 +18,7 @@ from engine.model import Environment, Plan, Verdict
 from engine.planner import apply_edits, make_plan
 from engine.plugins import notify
 from engine.session import Session
-from engine.state import EnvState, read_state, rendered_versions
+from engine.state import EnvState, read_state, read_states, rendered_versions
 from engine.trailers import Decisions, message, new_promotion_id
 
 
@@ -83,10 +83,11 @@ def _hop(
     reporter: Reporter,
     carried: dict | None,
 ) -> tuple[HopResult, dict]:
-    src_state = read_state(session.plugins, session.root, session.environment(src))
+    src_state, dst_state = read_states(
+        session.plugins, session.root, [session.environment(src), session.environment(dst)]
+    )
     if carried is not None:  # a dry run did not land the previous hop: carry its versions on
         src_state = _with_carried(src_state, carried)
-    dst_state = read_state(session.plugins, session.root, session.environment(dst))
     plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), options.only)
     notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -53,6 +54,15 @@ def rendered_versions(
     versions = {ref: counts.most_common(1)[0][0] for ref, counts in seen.items()}
     conflicts = {ref: sorted(c) for ref, c in seen.items() if len(c) > 1}
     return versions, conflicts
+
+
+def read_states(plugins: Plugins, repo_root: Path, envs: list[Environment]) -> list[EnvState]:
+    """Several environments at once: rendering is a subprocess, so threads overlap the waits."""
+    if len(envs) == 1:
+        return [read_state(plugins, repo_root, envs[0])]
+    _ = plugins.sources, plugins.renderers  # fill the registries once, before threads race to
+    with ThreadPoolExecutor(max_workers=min(4, len(envs))) as pool:
+        return list(pool.map(lambda env: read_state(plugins, repo_root, env), envs))
 
 
 def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:

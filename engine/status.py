@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.model import ArtifactRef
 from engine.session import Session
-from engine.state import read_state
+from engine.state import read_states
 from engine.trailers import ID as PROMOTE_ID
 from engine.trailers import PromotionRecord, read_history
 
@@ -46,10 +46,8 @@ class StatusReport:
 
 def build_status(session: Session) -> StatusReport:
     order = session.graph.in_order()
-    versions = {
-        name: read_state(session.plugins, session.root, session.environment(name)).versions
-        for name in order
-    }
+    states = read_states(session.plugins, session.root, [session.environment(n) for n in order])
+    versions = {state.env.name: state.versions for state in states}
     upstreams = {name: session.graph.upstreams(name) for name in order}
     report = StatusReport(order, upstreams, versions)
     for name in order:
