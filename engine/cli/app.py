@@ -9,26 +9,41 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from engine import __version__
-from engine.errors import EXIT_FAILURE, EXIT_USAGE, PromoteError
+from engine.errors import PromoteError
 
 PROMOTE_COMMAND = "promote"
 
 
 class DefaultToPromote(TyperGroup):
-    """`promote qa prod` runs the hidden `promote` command: the first word is not a verb."""
+    """`promote qa prod` runs the hidden `promote` command: the first word is not a verb.
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
+    It also turns a user-facing `PromoteError` into one line on stderr and its exit code, and a
+    command's integer result into the process exit code.
+    """
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             return PROMOTE_COMMAND, self.commands[PROMOTE_COMMAND], args
         return super().resolve_command(ctx, args)
 
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_usage(self, ctx: typer.Context, formatter: Any) -> None:
         formatter.write_usage("promote", "SRC DST [OPTIONS]\n       promote COMMAND [ARGS]...")
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+        except PromoteError as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            typer.echo(f"promote: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        if isinstance(result, int) and result:
+            raise typer.Exit(result)
+        return result
 
 
 app = typer.Typer(
@@ -73,22 +88,5 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user-facing errors become one line and an exit code."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
-    try:
-        result = app(args=args, prog_name="promote", standalone_mode=False)
-    except PromoteError as exc:
-        if debug:
-            raise
-        click.echo(f"promote: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_FAILURE)
-    sys.exit(result if isinstance(result, int) else 0)
+    """Console entry point. Exits with the command's code (typer's standalone mode)."""
+    app(args=sys.argv[1:] if argv is None else argv, prog_name="promote")
