@@ -79,7 +79,7 @@ class BranchTarget:
         branch = options.get("branch")
         if not isinstance(branch, str) or not branch.strip():
             return "`branch:` is required, e.g. {kind: branch, branch: rendered/prod}"
-        if branch.startswith(("-", "/", "refs/")) or ".." in branch or " " in branch:
+        if branch.startswith(("-", "/", "refs/")) or any(t in branch for t in ("..", " ", "@{")):
             return f"`branch: {branch}` is not a valid branch name (give it without refs/heads/)"
         path = options.get("path", ".")
         if not isinstance(path, str) or path.startswith("/") or ".." in PurePosixPath(path).parts:
