@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -137,6 +138,112 @@ class GitRepo:
             return False
         return True
 
+    # --- reading other commits and writing other branches, never the working tree or index ---
+
+    def resolve(self, rev: str) -> str:
+        """The full sha of the commit `rev` names."""
+        return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+
+    def branch_head(self, branch: str) -> str | None:
+        """The sha `refs/heads/BRANCH` points to, or None when the branch does not exist."""
+        try:
+            return self.run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").strip()
+        except RepositoryError:
+            return None
+
+    def is_valid_branch_name(self, branch: str) -> bool:
+        try:
+            self.run("check-ref-format", "--branch", branch)
+        except RepositoryError:
+            return False
+        return True
+
+    def export_tree(self, commit: str, directory: Path) -> None:
+        """Write the files of `commit` into `directory` (which must be empty) through a
+        temporary index: the repository's own index and working tree are not touched."""
+        with _temporary_index() as env:
+            self.run("read-tree", commit, env=env)
+            self.run("checkout-index", "--all", "--force", f"--prefix={directory}/", env=env)
+
+    def tree_files(self, rev: str, under: PurePosixPath) -> dict[str, bytes]:
+        """Path (relative to `under`) → content of every file below `under` in `rev`."""
+        tree = self.repo.commit(rev).tree
+        if str(under) not in ("", "."):
+            try:
+                tree = tree / str(under)
+            except KeyError:
+                return {}
+        if not isinstance(tree, git.Tree):
+            return {}
+        prefix = len(tree.path) + 1 if tree.path else 0
+        return {
+            blob.path[prefix:]: blob.data_stream.read()
+            for blob in tree.traverse()
+            if isinstance(blob, git.Blob)
+        }
+
+    def commit_to_branch(
+        self, branch: str, under: PurePosixPath, files: dict[str, bytes], message: str
+    ) -> str | None:
+        """Commit exactly `files` below `under` on BRANCH (created when missing) with plumbing.
+
+        Everything else in the branch stays. Returns the new commit, or None when the tree
+        would not change. The update is a compare-and-swap on the branch's old value.
+        """
+        parent = self.branch_head(branch)
+        if self.branch() == branch:
+            raise RepositoryError(f"refusing to write to {branch!r}: it is the checked-out branch")
+        root = str(under) in ("", ".")
+        with _temporary_index() as env, tempfile.TemporaryDirectory() as scratch:
+            if parent and not root:
+                self.run("read-tree", parent, env=env)
+                self.run(
+                    "rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", str(under), env=env
+                )
+            entries = self._hash_blobs(Path(scratch), files)
+            lines = "".join(
+                f"100644 {sha}\t{name if root else f'{under}/{name}'}\n"
+                for name, sha in entries.items()
+            )
+            if lines:
+                self.run("update-index", "--index-info", istream=_stdin(lines), env=env)
+            tree = self.run("write-tree", env=env).strip()
+        if parent and self.run("rev-parse", f"{parent}^{{tree}}").strip() == tree:
+            return None
+        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
+        commit = self.run(*args, istream=_stdin(message), env=_identity_env(self)).strip()
+        self.run("update-ref", f"refs/heads/{branch}", commit, parent or "0" * 40)
+        return commit
+
+    def _hash_blobs(self, scratch: Path, files: dict[str, bytes]) -> dict[str, str]:
+        """Store every content as a blob in one `git hash-object` run; name → blob sha."""
+        names = sorted(files)
+        paths = []
+        for index, name in enumerate(names):
+            path = scratch / str(index)
+            path.write_bytes(files[name])
+            paths.append(str(path))
+        if not paths:
+            return {}
+        out = self.run(
+            "hash-object",
+            "-w",
+            "--no-filters",
+            "--stdin-paths",
+            istream=_stdin("\n".join(paths) + "\n"),
+        )
+        return dict(zip(names, out.split(), strict=True))
+
+    def commit_info(self, rev: str) -> CommitInfo:
+        return self.log(rev=rev, max_count=1)[0]
+
+    def has_remote(self) -> bool:
+        return bool(self.repo.remotes)
+
+    def pull_fast_forward(self) -> None:
+        """`git pull --ff-only` of the current branch from its upstream."""
+        self.run("pull", "--quiet", "--ff-only")
+
 
 def _stdin(message: str) -> BinaryIO:
     """A real file as the subprocess's stdin (GitPython's `istream` wants a file object)."""
@@ -144,6 +251,23 @@ def _stdin(message: str) -> BinaryIO:
     handle.write(message.encode("utf-8"))
     handle.seek(0)
     return handle
+
+
+@contextmanager
+def _temporary_index() -> Iterator[dict[str, str]]:
+    """The environment for a git command that must use a scratch index, not the real one."""
+    with tempfile.TemporaryDirectory(prefix="promote-index-") as directory:
+        yield {**os.environ, "GIT_INDEX_FILE": str(Path(directory) / "index")}
+
+
+def _identity_env(repo: GitRepo) -> dict[str, str]:
+    """Commits made by a headless reconciler still need an author; fall back to a neutral one."""
+    env = dict(os.environ)
+    name, email = repo.identity()
+    for role in ("AUTHOR", "COMMITTER"):
+        env.setdefault(f"GIT_{role}_NAME", name or "promote")
+        env.setdefault(f"GIT_{role}_EMAIL", email or "promote@localhost")
+    return env
 
 
 def _commit(record: str) -> CommitInfo:

@@ -72,6 +72,7 @@ class TargetContext:
     repo: GitRepo
     repo_root: Path
     dry_run: bool = False
+    timeout: float | None = None  # seconds to wait for health (`--timeout`); None: the target's
 
 
 @dataclass(frozen=True)

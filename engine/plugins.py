@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.argocd",
     "plugins.markers",
     "plugins.renderers",
+    "plugins.targets.branch",
 )
 
 

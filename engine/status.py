@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.errors import PromoteError
+from engine.interfaces import TargetStatus
 from engine.model import ArtifactRef
 from engine.session import Session
 from engine.state import read_states
@@ -21,6 +23,7 @@ class StatusReport:
         default_factory=dict
     )  # env → ref → upstream's
     last_promotion: dict[str, PromotionRecord] = field(default_factory=dict)
+    targets: dict[str, TargetStatus] = field(default_factory=dict)  # environments with a target
 
     @property
     def artifacts(self) -> list[ArtifactRef]:
@@ -37,11 +40,39 @@ class StatusReport:
                     "last_promotion": rec.as_json()
                     if (rec := self.last_promotion.get(env))
                     else None,
+                    "target": _target_json(self.targets.get(env)),
                 }
                 for env in self.environments
             ],
             "artifacts": [{"kind": ref.kind, "name": ref.name} for ref in self.artifacts],
         }
+
+
+def _target_json(status: TargetStatus | None) -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {
+        "last_applied_commit": status.last_applied_commit,
+        "drifted": status.drifted,
+        "detail": status.detail,
+    }
+
+
+def target_statuses(session: Session) -> dict[str, TargetStatus]:
+    """Last applied commit and drift of every environment with a target, against HEAD.
+
+    A target that cannot answer (unreachable cluster, HEAD does not render) is unknown, not fatal.
+    """
+    from engine.reconcile import snapshot, status_env, targeted
+
+    environments = targeted(session, None)
+    if not environments:
+        return {}
+    try:
+        with snapshot(session) as snap:
+            return {env.name: status_env(session, env, snap) for env in environments}
+    except PromoteError as exc:
+        return {env.name: TargetStatus(None, None, f"unknown: {exc}") for env in environments}
 
 
 def build_status(session: Session) -> StatusReport:
@@ -57,4 +88,5 @@ def build_status(session: Session) -> StatusReport:
                     report.lagging.setdefault(name, {})[ref] = version
     for record in read_history(session.repo.log(grep=f"^{PROMOTE_ID}:")):
         report.last_promotion.setdefault(record.dst, record)
+    report.targets = target_statuses(session)
     return report

@@ -17,6 +17,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.representer import SafeRepresenter
+from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
 
 from engine.errors import ConfigError, Location
 
@@ -45,10 +47,36 @@ def load_safe(text: str, origin: str) -> list[Any]:
         raise ConfigError(_problem(exc), location=_location(exc, origin)) from None
 
 
+class _PortableResolver(BaseResolver):
+    """Resolves a scalar as YAML 1.1 *or* 1.2 would, so the dumper quotes every string that either
+    reads back as something else: kubectl, Flux and Argo CD read YAML 1.1 (`on`, `yes`, `12:30`)."""
+
+    def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
+        super().__init__(loadumper=loader or loadumper)
+
+
+for _versions, _tag, _regexp, _first in implicit_resolvers:
+    _PortableResolver.add_implicit_resolver_base(_tag, _regexp, _first)
+
+
+class _Representer(SafeRepresenter):
+    def represent_str(self, data: str) -> Any:
+        # Multi-line values (config files in ConfigMaps) read best as literal blocks, as in
+        # kustomize's output; the emitter falls back to quoting when a block cannot hold them.
+        style = "|" if "\n" in data.rstrip("\n") else None
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Representer.add_representer(str, _Representer.represent_str)
+
+
 def dump_all(documents: list[Any]) -> str:
-    """A multi-document YAML stream of plain data (rendered objects)."""
-    yaml = YAML(typ="safe")
+    """A multi-document YAML stream of plain data (rendered objects), keys in their given order."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Resolver = _PortableResolver
+    yaml.Representer = _Representer
     yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buffer = io.StringIO()
     yaml.dump_all(documents, buffer)
     return buffer.getvalue()

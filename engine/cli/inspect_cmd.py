@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+
+if TYPE_CHECKING:
+    from engine.interfaces import TargetStatus
 
 
 class GraphFormat(enum.StrEnum):
@@ -48,6 +51,18 @@ def status(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None
                 f"{env}: last promoted from {record.src} {record.when:%Y-%m-%d %H:%M}"
                 f" ({record.id}, {record.commit[:12]})"
             )
+    for env, target in report.targets.items():
+        out.print(f"{env}: {_describe_target(target)}")
+
+
+def _describe_target(target: TargetStatus) -> str:
+    applied = (target.last_applied_commit or "")[:12] or "never"
+    if target.drifted is None:
+        state = "[yellow]drift unknown[/]"
+    else:
+        state = "[red]drifted[/]" if target.drifted else "[green]in sync[/]"
+    detail = f" [dim]({target.detail})[/]" if target.detail else ""
+    return f"last applied {applied}, {state}{detail}"
 
 
 def history(

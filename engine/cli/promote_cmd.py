@@ -12,7 +12,12 @@ from engine.cli.common import OutputFormat, OutputOption, console, emit_json, se
 from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from engine.interfaces import ReconcileReport
     from engine.model import Plan, Verdict
+    from engine.promotion import HopResult
+    from engine.session import Session
 
 
 class TextReporter:
@@ -67,6 +72,9 @@ def run_promote(
     push: Annotated[
         bool, typer.Option("--push", help="Push the branch after the commits.")
     ] = False,
+    reconcile: Annotated[
+        bool, typer.Option("--reconcile", help="Reconcile DST's target after the commit.")
+    ] = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
@@ -74,17 +82,54 @@ def run_promote(
     from engine.promotion import PromoteOptions, promote
 
     session = session_from(ctx)
+    if reconcile:
+        from engine.reconcile import targeted
+
+        targeted(session, [dst])  # no target: refuse before anything is written
     options = PromoteOptions(tuple(only or ()), via, dry_run, force, reason)
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)
     if push and any(r.status == "promoted" for r in results):
         session.repo.push()
+    reports = _reconcile_dst(session, dst, results) if reconcile and not dry_run else []
     if output is OutputFormat.json:
-        emit_json({"hops": [hop_json(r) for r in results]})
+        document: dict[str, object] = {"hops": [hop_json(r) for r in results]}
+        if reconcile:
+            from engine.cli.reconcile_cmd import report_json
+
+            document["reconcile"] = [report_json(r) for r in reports]
+        emit_json(document)
     else:
         for result in results:
             show_result(reporter.console, result)
-    return _exit_code([r.status for r in results])
+        _show_reconciled(reporter.console, reports)
+    code = _exit_code([r.status for r in results])
+    return code or _reconcile_exit(reports)
+
+
+def _reconcile_dst(session: Session, dst: str, results: list[HopResult]) -> list[ReconcileReport]:
+    """DST only, and only when the promotion reached it (landed, or nothing to change)."""
+    if not results or results[-1].plan.dst != dst:
+        return []
+    if results[-1].status not in ("promoted", "unchanged"):
+        return []
+    from engine.reconcile import reconcile_many
+
+    return reconcile_many(session, [dst])
+
+
+def _show_reconciled(out: Console, reports: list[ReconcileReport]) -> None:
+    from engine.cli.reconcile_cmd import report_lines
+
+    for report in reports:
+        for line in report_lines(report):
+            out.print(line)
+
+
+def _reconcile_exit(reports: list[ReconcileReport]) -> int:
+    from engine.reconcile import succeeded
+
+    return 0 if all(succeeded(r) for r in reports) else EXIT_FAILURE
 
 
 def _exit_code(statuses: list[str]) -> int:

@@ -45,15 +45,24 @@ def render(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write one file per object here.")
     ] = None,
+    show_secrets: Annotated[
+        bool,
+        typer.Option("--show-secrets", help="Print Secret values instead of their sha256 digests."),
+    ] = False,
 ) -> None:
-    """The environment's objects as a YAML stream (or one file per object with --out)."""
+    """The environment's objects as a YAML stream (or one file per object with --out).
+
+    On stdout Secret values are shown as `sha256:…` digests unless --show-secrets; files written
+    with --out hold the real values (they are meant to be applied).
+    """
     from engine.rendering import render_environment, write_objects
+    from engine.secrets import mask_secrets
     from engine.yamlio import dump_all
 
     session = session_from(ctx)
     objects = render_environment(session, session.environment(env))
     if out is None:
-        typer.echo(dump_all(objects), nl=False)
+        typer.echo(dump_all(objects if show_secrets else mask_secrets(objects)), nl=False)
     else:
         written = write_objects(objects, out)
         typer.echo(f"wrote {len(written)} files to {out}")

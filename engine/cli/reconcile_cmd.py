@@ -1,0 +1,211 @@
+"""Reconciliation commands: `diff` and `reconcile` (once, for all, or `--watch`)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.errors import EXIT_FAILURE, EXIT_USAGE, PromoteError, UsageError
+
+if TYPE_CHECKING:
+    from engine.interfaces import ReconcileReport
+
+ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+ACTION_STYLE = {"created": "green", "configured": "yellow", "pruned": "red", "failed": "bold red"}
+
+
+def parse_duration(text: str, option: str) -> float:
+    """`30s`, `5m`, `1h30m`, `500ms` or plain seconds → seconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text.strip())
+    if re.fullmatch(r"\d+(?:\.\d+)?", text.strip()):
+        return float(text)
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        raise UsageError(f"{option}: {text!r} is not a duration (e.g. 30s, 5m, 1h30m)")
+    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds <= 0:
+        raise UsageError(f"{option}: the duration must be positive")
+    return seconds
+
+
+def report_json(report: ReconcileReport) -> dict[str, Any]:
+    return {
+        "environment": report.env,
+        "commit": report.commit,
+        "dry_run": report.dry_run,
+        "healthy": report.healthy,
+        "counts": {action: report.count(action) for action in ACTIONS},
+        "objects": [
+            {
+                "action": r.action,
+                "apiVersion": r.api_version,
+                "kind": r.kind,
+                "namespace": r.namespace,
+                "name": r.name,
+                "detail": r.detail,
+            }
+            for r in report.results
+        ],
+        "messages": list(report.messages),
+    }
+
+
+def report_lines(report: ReconcileReport) -> list[str]:
+    from engine.reconcile import succeeded
+
+    counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[:4])
+    extra = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[4:] if report.count(a))
+    health = "[green]healthy[/]" if succeeded(report) else "[red]unhealthy[/]"
+    dry = " [yellow](dry run)[/]" if report.dry_run else ""
+    lines = [
+        f"[bold]{report.env}[/] @ {report.commit[:12]}{dry}: {counts}"
+        f"{', ' + extra if extra else ''} — {health}"
+    ]
+    for r in report.results:
+        if r.action == "unchanged":
+            continue
+        where = f"{r.namespace}/" if r.namespace else ""
+        style = ACTION_STYLE.get(r.action, "")
+        detail = f" [dim]{r.detail}[/]" if r.detail else ""
+        lines.append(f"  [{style}]{r.action:<10}[/] {r.kind} {where}{r.name}{detail}")
+    lines += [f"  {message}" for message in report.messages]
+    return lines
+
+
+def diff(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Argument(help="Environment to compare with its target.")],
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Desired (HEAD) vs what the target holds. Exit 0 in sync, 1 drift, 2 error."""
+    from engine.reconcile import diff_env, snapshot, targeted
+
+    try:
+        session = session_from(ctx)
+        (environment,) = targeted(session, [env])
+        with snapshot(session) as snap:
+            report = diff_env(session, environment, snap)
+    except PromoteError as exc:
+        exc.exit_code = EXIT_USAGE  # diff's contract: 2 for every error, 1 only for drift
+        raise
+    if output is OutputFormat.json:
+        emit_json(
+            {
+                "environment": report.env,
+                "commit": snap.commit,
+                "in_sync": report.in_sync,
+                "drifted": report.drifted,
+                "diff": report.diff,
+            }
+        )
+    elif report.in_sync:
+        typer.echo(f"{report.env}: in sync with {snap.commit[:12]}")
+    else:
+        typer.echo(report.diff, nl=not report.diff.endswith("\n"))
+    return 0 if report.in_sync else EXIT_FAILURE
+
+
+def reconcile(
+    ctx: typer.Context,
+    env: Annotated[str | None, typer.Argument(help="Environment to reconcile.")] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every environment with a target, upstreams first.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; change nothing.")
+    ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep reconciling until SIGTERM/SIGINT.")
+    ] = False,
+    interval: Annotated[
+        str, typer.Option("--interval", help="Time between passes with --watch.")
+    ] = "30s",
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to wait for health.")] = "5m",
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Render at HEAD, apply, prune and wait for health. Exit 1 when unhealthy or failed."""
+    if env is not None and all_:
+        raise UsageError("give an environment or --all, not both")
+    if env is None and not all_ and not watch:
+        raise UsageError("give an environment to reconcile, or --all")
+    seconds = parse_duration(timeout, "--timeout")
+    if watch:
+        every = parse_duration(interval, "--interval")
+        return _watch(ctx, None if env is None else [env], every, dry_run, seconds, output)
+    from engine.reconcile import reconcile_many
+
+    reports = reconcile_many(
+        session_from(ctx), None if all_ else [env or ""], dry_run=dry_run, timeout=seconds
+    )
+    _show(reports, output)
+    from engine.reconcile import succeeded
+
+    return 0 if all(succeeded(r) for r in reports) else EXIT_FAILURE
+
+
+def _show(reports: list[ReconcileReport], output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        emit_json({"environments": [report_json(r) for r in reports]})
+        return
+    out = console()
+    if not reports:
+        out.print("no environment has a target: nothing to reconcile")
+    for report in reports:
+        for line in report_lines(report):
+            out.print(line)
+
+
+def _watch(
+    ctx: typer.Context,
+    names: list[str] | None,
+    interval: float,
+    dry_run: bool,
+    timeout: float,
+    output: OutputFormat,
+) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from engine.reconcile import targeted
+    from engine.watch import Watcher, install_stop_handlers
+
+    options = ctx.find_root().obj or {}
+    targeted(session_from(ctx), names)  # refuse a bad name or a missing target before looping
+    err = console(stderr=True)
+
+    def on_report(report: ReconcileReport) -> None:
+        if output is OutputFormat.json:  # one JSON document per line, for log pipelines
+            sys.stdout.write(json.dumps(report_json(report), default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            for line in report_lines(report):
+                console().print(line)
+
+    watcher = Watcher(
+        Path.cwd(),
+        options.get("config"),
+        interval,
+        dry_run,
+        timeout,
+        on_report,
+        names=names,
+        log=lambda message: err.print(f"[dim]{_now()}[/] {message}"),
+    )
+    install_stop_handlers(watcher.stop)
+    watcher.run()
+    return 0
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff)
+    app.command("reconcile")(reconcile)

@@ -1,0 +1,1 @@
+"""Built-in reconciliation targets (the `targets` hook family)."""

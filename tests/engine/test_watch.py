@@ -1,0 +1,150 @@
+"""`reconcile --watch`: level-triggered ticks, drift reverted, errors backed off, SIGTERM stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.watch import Backoff, Watcher
+from tests.helpers import git
+from tests.reconcile_helpers import memory_target, set_target  # noqa: F401
+
+STARTUP_LIMIT_SECONDS = 60  # a bound for slow CI machines, not a timing assertion
+
+
+def make_watcher(repo: Path, interval: float = 0.05) -> tuple[Watcher, list, list]:
+    reports, logs = [], []
+    watcher = Watcher(repo, None, interval, on_report=reports.append, log=logs.append)
+    return watcher, reports, logs
+
+
+def test_unchanged_head_only_diffs_and_reverts_drift(example_repo, memory_target):  # noqa: F811
+    set_target(example_repo, "prod", "{kind: memory}")
+    watcher, reports, logs = make_watcher(example_repo)
+    assert watcher.tick()
+    assert [op for op, *_ in memory_target.CALLS] == ["apply"]
+    assert watcher.tick()
+    assert [op for op, *_ in memory_target.CALLS] == ["apply", "diff"]  # in sync: no apply
+    memory_target.STORE["prod"]["objects"].popitem()  # someone deleted an object by hand
+    assert watcher.tick()
+    assert [op for op, *_ in memory_target.CALLS] == ["apply", "diff", "diff", "apply"]
+    assert any("drift" in line for line in logs)
+    assert reports[-1].count("created") == 1
+
+
+def test_a_new_commit_is_applied_on_the_next_tick(example_repo, memory_target, cli):  # noqa: F811
+    set_target(example_repo, "prod", "{kind: memory}")
+    watcher, reports, _ = make_watcher(example_repo)
+    watcher.tick()
+    assert cli(example_repo, "uat", "prod", "--yes").exit_code == 0
+    watcher.tick()
+    head = git(example_repo, "rev-parse", "HEAD").strip()
+    assert memory_target.STORE["prod"]["commit"] == head
+    assert reports[-1].count("configured") > 0
+
+
+def test_failures_are_retried_not_fatal(example_repo, memory_target):  # noqa: F811
+    set_target(example_repo, "prod", "{kind: memory, fail: apply}")
+    watcher, _, _ = make_watcher(example_repo)
+    assert watcher.tick() is False
+    assert watcher.tick() is False  # not remembered as clean: applied again, not just diffed
+    assert [op for op, *_ in memory_target.CALLS] == ["apply", "apply"]
+
+
+def test_a_broken_config_is_logged_and_the_loop_goes_on(example_repo, memory_target):  # noqa: F811
+    set_target(example_repo, "prod", "{kind: memory}")
+    (example_repo / "environments" / "graph.yaml").write_text("environments: [")
+    watcher, _, logs = make_watcher(example_repo)
+    ticks = []
+    original = watcher.tick
+
+    def counting_tick() -> bool:
+        ticks.append(1)
+        if len(ticks) == 2:
+            watcher.stop.set()
+        return original()
+
+    watcher.tick = counting_tick  # type: ignore[method-assign]
+    watcher.run()
+    assert len(ticks) == 2
+    assert sum("error:" in line for line in logs) == 2
+    assert logs[-1] == "stopped"
+
+
+def test_pull_failure_is_transient(example_repo, memory_target, tmp_path):  # noqa: F811
+    set_target(example_repo, "prod", "{kind: memory}")
+    git(example_repo, "remote", "add", "origin", str(tmp_path / "nowhere"))
+    watcher, _, logs = make_watcher(example_repo)
+    assert watcher.tick() is False
+    assert any("pull failed" in line for line in logs)
+    assert "prod" in memory_target.STORE  # the local HEAD was still reconciled
+
+
+def test_pull_brings_new_commits(example_repo, memory_target, tmp_path):  # noqa: F811
+    set_target(example_repo, "prod", "{kind: memory}")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(example_repo), str(clone))
+    watcher, _, _ = make_watcher(clone)
+    assert watcher.tick()
+    kustomization = example_repo / "environments" / "prod" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("newTag: 1.2.0", "newTag: 1.2.1"))
+    git(example_repo, "commit", "--quiet", "-am", "bump")
+    assert watcher.tick()
+    assert memory_target.STORE["prod"]["commit"] == git(example_repo, "rev-parse", "HEAD").strip()
+
+
+def test_backoff_doubles_up_to_the_cap_and_resets():
+    backoff = Backoff(base=30, cap=300)
+    assert [backoff.next_delay(True) for _ in range(6)] == [30, 60, 120, 240, 300, 300]
+    assert backoff.next_delay(False) == 30
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_watch_stops_cleanly_on_a_signal(example_repo, stop_signal):
+    set_target(example_repo, "prod", "{kind: branch, branch: rendered/prod}")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from engine.cli.app import main; main()",
+            "reconcile",
+            "--watch",
+            "--interval",
+            "1s",
+        ],
+        cwd=example_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            probe = subprocess.run(
+                ["git", "rev-parse", "--verify", "--quiet", "refs/heads/rendered/prod"],
+                cwd=example_repo,
+                capture_output=True,
+            )
+            if probe.returncode == 0:
+                break
+            time.sleep(0.1)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(stop_signal)
+        out, err = process.communicate(timeout=STARTUP_LIMIT_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "stopped" in err
+    assert "Traceback" not in err
+    assert "prod @" in out
