@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,16 @@ def _owns(paths: set[Path], path: Path) -> bool:
     return any(p[: len(path)] == path for p in paths)
 
 
+def _overlaps(paths: set[Path], path: Path) -> bool:
+    """Owns `path`, something beneath it, or an atomic value that contains it."""
+    return any(p[: len(path)] == path or path[: len(p)] == p for p in paths)
+
+
+def _is_item_key(path: Path) -> bool:
+    """The key fields of a list item (e.g. a container's name) live and die with the item."""
+    return len(path) >= 2 and isinstance(path[-2], tuple) and path[-1] in json.loads(path[-2][1])
+
+
 def _claims_node(applied: Any, live: Any) -> bool:
     """An empty map in an apply config owns the map itself, not the live entries inside it."""
     return applied == {} and isinstance(live, dict)
@@ -74,7 +85,7 @@ def find_conflicts(
         if not isinstance(path[-1], str) or live == value or _claims_node(value, live):
             continue  # list-item markers and equal values are shared, not contested
         for key, entry in owners.items():
-            if key != me and _owns(entry.paths, path):
+            if key != me and _overlaps(entry.paths, path):
                 conflicts.append((key, path))
     return conflicts
 
@@ -88,9 +99,11 @@ def conflict_error(conflicts: list[tuple[OwnerKey, Path]], owners: Owners) -> Ap
             "message": f'conflict with "{entry.manager}" using {entry.api_version}',
             "field": describe(path),
         })
-    lines = "\n".join(f"- {c['message']}: {c['field']}" for c in causes)
-    noun = "conflict" if len(causes) == 1 else "conflicts"
-    message = f"Apply failed with {len(causes)} {noun}: {lines}"
+    if len(causes) == 1:
+        message = f"Apply failed with 1 conflict: {causes[0]['message']}: {causes[0]['field']}"
+    else:
+        lines = "\n".join(f"- {c['message']}: {c['field']}" for c in causes)
+        message = f"Apply failed with {len(causes)} conflicts:\n{lines}"
     return ApiError(409, message, "Conflict", {"causes": causes})
 
 
@@ -110,7 +123,7 @@ def server_side_apply(
         raise conflict_error(conflicts, owners)
     result = copy_owners(owners)
     for key, path in conflicts:  # force: ownership of contested fields moves to us
-        result[key].paths = {p for p in result[key].paths if p[: len(path)] != path}
+        result[key].paths = {p for p in result[key].paths if not _overlaps({p}, path)}
     body = {k: v for k, v in config.items() if not (has_status and k == "status")}
     merged = merge_applied(live or {}, body)
     previous = result[me].paths if me in result else set()
@@ -126,10 +139,14 @@ def _prune(
 ) -> None:
     """Remove fields this manager stopped applying, unless someone else still owns them."""
     others = set().union(*(e.paths for k, e in owners.items() if k != me))
-    for path in sorted(dropped, key=len, reverse=True):
-        if _owns(others, path) or _owns(applied, path):
+    removed: list[Path] = []
+    for path in sorted(dropped, key=len):  # ancestors first: removing an item removes its fields
+        if _owns(others, path) or _owns(applied, path) or _is_item_key(path):
+            continue
+        if any(path[: len(r)] == r for r in removed):
             continue
         remove_path(obj, path)
+        removed.append(path)
 
 
 def track_update(

@@ -120,18 +120,21 @@ class ApiApp:
         if method == "PUT" and t.name:
             return 200, self.ops.replace(t.rt, t.namespace, t.name, _parse(req), opts)
         if method == "PATCH" and t.name:
-            return 200, self._patch(req, t, opts)
+            return self._patch(req, t, opts)
         if method == "DELETE":
             return 200, self._delete(req, t, opts)
         raise ApiError(405, f"{method} is not supported on {req.path}")
 
-    def _patch(self, req: Request, t: Target, opts: WriteOptions) -> dict[str, Any]:
+    def _patch(self, req: Request, t: Target, opts: WriteOptions) -> tuple[int, dict[str, Any]]:
         assert t.name is not None
         ctype = req.content_type
         if ctype == APPLY_PATCH:
-            return self.ops.apply(t.rt, t.namespace, t.name, _parse(req), opts)
+            # apply that creates answers 201 Created, like the real server
+            created = self.ops.store.find(t.rt, t.namespace, t.name) is None and not opts.dry_run
+            obj = self.ops.apply(t.rt, t.namespace, t.name, _parse(req), opts)
+            return (201 if created else 200), obj
         if ctype in MERGE_TYPES or ctype == JSON_PATCH:
-            return self.ops.patch(t.rt, t.namespace, t.name, _parse(req), ctype, opts)
+            return 200, self.ops.patch(t.rt, t.namespace, t.name, _parse(req), ctype, opts)
         raise ApiError(415, f"the body of the request was in an unknown format - accepted "
                        f"media types include: {', '.join([*MERGE_TYPES, JSON_PATCH, APPLY_PATCH])}")
 

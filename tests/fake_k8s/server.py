@@ -167,22 +167,27 @@ class FakeApiServer:
             self._rules.clear()
 
     def _take_rules(self, method: str, path: str) -> tuple[float, _Rule | None]:
-        """Consume the first matching delay and the first matching error rule."""
+        """Consume at most one matching delay rule and one matching error rule."""
         delay, failure = 0.0, None
         with self._rules_lock:
             for rule in list(self._rules):
-                is_delay = rule.delay > 0
-                if not rule.matches(method, path) or (failure if not is_delay else delay):
+                if not rule.matches(method, path):
                     continue
-                if is_delay:
+                if rule.delay > 0 and not delay:
                     delay = rule.delay
-                else:
+                elif rule.delay == 0 and failure is None:
                     failure = rule
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining <= 0:
-                        self._rules.remove(rule)
+                else:
+                    continue
+                self._spend(rule)
         return delay, failure
+
+    def _spend(self, rule: _Rule) -> None:
+        if rule.remaining is None:
+            return
+        rule.remaining -= 1
+        if rule.remaining <= 0:
+            self._rules.remove(rule)
 
     def _record(self, req: Request) -> None:
         body: Any = None

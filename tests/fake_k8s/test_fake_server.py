@@ -164,6 +164,31 @@ def test_server_side_apply_lifecycle(dyn: DynamicClient, fake_k8s: FakeApiServer
     assert "f:team" not in fields[0]["fieldsV1"]["f:metadata"]["f:labels"]
 
 
+def test_apply_prunes_dropped_list_items_by_key(
+    dyn: DynamicClient, fake_k8s: FakeApiServer
+) -> None:
+    res = dyn.resources.get(api_version="apps/v1", kind="Deployment")
+    body = deployment()
+    pod = body["spec"]["template"]["spec"]
+    pod["containers"][0]["env"] = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    pod["containers"].append({"name": "sidecar", "image": "envoy:1"})
+    res.server_side_apply(body=body, name="web", namespace=NS, field_manager="promote")
+    pod["containers"].pop()
+    pod["containers"][0]["env"].pop()
+    res.server_side_apply(body=body, name="web", namespace=NS, field_manager="promote")
+    live = fake_k8s.get_object("apps/v1", "Deployment", "web", NS)
+    containers = live["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["app"]
+    assert containers[0]["env"] == [{"name": "A", "value": "1"}]
+    containers[0]["image"] = "nginx:hotfix"
+    fake_k8s.put_object(live, manager="kubectl-edit")
+    pod["containers"][0]["image"] = "nginx:1.27"
+    with pytest.raises(ConflictError) as err:
+        res.server_side_apply(body=body, name="web", namespace=NS, field_manager="promote")
+    field = json.loads(err.value.body)["details"]["causes"][0]["field"]
+    assert field == '.spec.template.spec.containers[name="app"].image'
+
+
 def test_apply_conflict_with_other_manager_and_force(
     dyn: DynamicClient, fake_k8s: FakeApiServer
 ) -> None:
@@ -249,6 +274,9 @@ def test_apply_into_missing_namespace_is_rejected(api: client.ApiClient) -> None
         raw_apply(api, "/api/v1/namespaces/apps/configmaps/m", body)
     assert err.value.status == 404
     assert json.loads(err.value.body)["message"] == 'namespaces "apps" not found'
+    with pytest.raises(ApiException) as missing_ns:
+        client.CoreV1Api(api).create_namespaced_config_map("apps", {"metadata": {"name": "c"}})
+    assert missing_ns.value.status == 404
     raw_apply(api, "/api/v1/namespaces/apps",
               {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}})
     created = raw_apply(api, "/api/v1/namespaces/apps/configmaps/m", body)
@@ -306,6 +334,20 @@ def test_injected_error_surfaces_as_api_exception(
     assert fake_k8s.get_object("v1", "ConfigMap", "x", NS) is None
     core.create_namespaced_config_map(NS, {"metadata": {"name": "x"}})  # times=1: spent
     assert fake_k8s.get_object("v1", "ConfigMap", "x", NS) is not None
+
+
+def test_injection_times_reason_and_any_method(
+    api: client.ApiClient, fake_k8s: FakeApiServer
+) -> None:
+    core = client.CoreV1Api(api)
+    core.create_namespaced_config_map(NS, {"metadata": {"name": "x"}})
+    fake_k8s.inject("*", r"/configmaps/x$", 503, times=2, reason="ServiceUnavailable")
+    for _ in range(2):
+        with pytest.raises(ApiException) as err:
+            core.read_namespaced_config_map("x", NS)
+        assert (err.value.status, json.loads(err.value.body)["reason"]) == (
+            503, "ServiceUnavailable")
+    assert core.read_namespaced_config_map("x", NS).metadata.name == "x"
 
 
 def test_injected_delay_beyond_request_timeout_raises(
