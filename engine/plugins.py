@@ -30,6 +30,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.argocd",
     "plugins.markers",
     "plugins.renderers",
+    "plugins.targets.kubernetes",
 )
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.helpers import CliResult, git, run_cli, write_tree
 
+pytest_plugins = ["tests.fake_k8s.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:

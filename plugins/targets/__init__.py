@@ -1,0 +1,1 @@
+"""Reconciliation targets: where an environment's rendered objects are applied."""
