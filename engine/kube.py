@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
-from kubernetes.dynamic import DynamicClient
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from engine.errors import ConfigError, ReconcileError
 
@@ -105,7 +102,10 @@ def _context_namespace(path: str, context: str | None) -> str:
 
 
 class KubeClient:
-    """A DynamicClient with per-run discovery, a request counter and translated errors."""
+    """The API calls the kubernetes target needs, with discovery, a request counter and errors
+    translated to `KubeError`. Requests go through the official client's ApiClient; we do our
+    own discovery (one GET per group version in use) rather than DynamicClient's, which reads
+    every group and keeps a cache file in /tmp shared between runs."""
 
     def __init__(
         self,
@@ -120,10 +120,8 @@ class KubeClient:
         self.server = api.configuration.host
         self._timeout = request_timeout
         self._wrap_call_api()
-        # a private discovery cache: fresh each run, never stale from another cluster or run
-        self._cache_dir = tempfile.TemporaryDirectory(prefix="promote-discovery-")
-        self._dynamic: DynamicClient | None = None
-        self._resources: dict[tuple[str, str], ResourceInfo] = {}
+        # discovery is cached for this client only: fresh each run, never stale from another
+        self._group_versions: dict[str, dict[str, ResourceInfo]] = {}
 
     def _wrap_call_api(self) -> None:
         call_api: Callable[..., Any] = self.api.call_api
@@ -138,7 +136,6 @@ class KubeClient:
 
     def close(self) -> None:
         self.api.close()
-        self._cache_dir.cleanup()
 
     def __enter__(self) -> KubeClient:
         return self
@@ -146,33 +143,35 @@ class KubeClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @property
-    def dynamic(self) -> DynamicClient:
-        if self._dynamic is None:
-            cache = str(Path(self._cache_dir.name) / "discovery.json")
-            with self._translated("discover the API"):
-                self._dynamic = DynamicClient(self.api, cache_file=cache)
-        return self._dynamic
-
     def refresh_discovery(self) -> None:
         """Forget what discovery found (after CRDs were applied, their kinds must resolve)."""
-        self._resources.clear()
-        with self._translated("discover the API"):
-            self.dynamic.resources.invalidate_cache()
+        self._group_versions.clear()
 
     def resource(self, api_version: str, kind: str) -> ResourceInfo:
-        key = (api_version, kind)
-        if key not in self._resources:
-            with self._translated(f"discover {kind} in {api_version}"):
-                try:
-                    found = self.dynamic.resources.get(api_version=api_version, kind=kind)
-                except ResourceNotFoundError:
-                    raise KubeError(
-                        f"the cluster does not serve {kind} in {api_version} "
-                        "(is its CustomResourceDefinition installed?)"
-                    ) from None
-            self._resources[key] = ResourceInfo(api_version, kind, found.name, found.namespaced)
-        return self._resources[key]
+        """Where `kind` lives. Discovery reads only the group versions in use, once per run."""
+        if api_version not in self._group_versions:
+            self._group_versions[api_version] = self._discover(api_version)
+        found = self._group_versions[api_version].get(kind)
+        if found is None:
+            raise KubeError(
+                f"the cluster does not serve {kind} in {api_version} "
+                "(is its CustomResourceDefinition installed?)"
+            )
+        return found
+
+    def _discover(self, api_version: str) -> dict[str, ResourceInfo]:
+        path = ("/apis/" if "/" in api_version else "/api/") + api_version
+        try:
+            listing = self._call("GET", path, f"discover the API group {api_version}")
+        except KubeError as err:
+            if err.status == 404:
+                return {}
+            raise
+        return {
+            r["kind"]: ResourceInfo(api_version, r["kind"], r["name"], bool(r.get("namespaced")))
+            for r in listing.get("resources") or []
+            if "/" not in r["name"]  # subresources such as deployments/scale
+        }
 
     def list(
         self, info: ResourceInfo, *, label_selector: str, namespace: str | None = None
