@@ -94,11 +94,13 @@ def conflict_error(conflicts: list[tuple[OwnerKey, Path]], owners: Owners) -> Ap
     causes = []
     for key, path in conflicts:
         entry = owners[key]
-        causes.append({
-            "type": "FieldManagerConflict",
-            "message": f'conflict with "{entry.manager}" using {entry.api_version}',
-            "field": describe(path),
-        })
+        causes.append(
+            {
+                "type": "FieldManagerConflict",
+                "message": f'conflict with "{entry.manager}" using {entry.api_version}',
+                "field": describe(path),
+            }
+        )
     if len(causes) == 1:
         message = f"Apply failed with 1 conflict: {causes[0]['message']}: {causes[0]['field']}"
     else:

@@ -152,8 +152,9 @@ class Registry:
     def unregister_crd(self, crd: dict[str, Any]) -> list[ResourceType]:
         spec = crd.get("spec", {})
         group, plural = spec.get("group"), spec.get("names", {}).get("plural")
-        removed = [rt for rt in self.types if not rt.builtin and (rt.group, rt.plural) == (
-            group, plural)]
+        removed = [
+            rt for rt in self.types if not rt.builtin and (rt.group, rt.plural) == (group, plural)
+        ]
         self.types = [rt for rt in self.types if rt not in removed]
         return removed
 
@@ -193,6 +194,9 @@ class Registry:
             return None
         resources = [rt.api_resource() for rt in served]
         gv = f"{group}/{version}" if group else version
-        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-                "resources": resources}
-
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": gv,
+            "resources": resources,
+        }

@@ -29,8 +29,16 @@ _KEYED_LISTS: dict[str, tuple[str, ...]] = {
 _GRANULAR_MAPS = {"labels", "annotations", "data", "binaryData", "matchLabels", "nodeSelector"}
 # Server-owned or identity fields that never appear in managedFields.
 _META_IGNORED = {
-    "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
-    "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds",
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
 }
 
 

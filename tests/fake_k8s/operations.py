@@ -41,11 +41,13 @@ class Operations:
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
         return copy.deepcopy(self.store.require(rt, namespace, name).obj)
 
-    def list(self, rt: ResourceType, namespace: str | None, labels: str | None,
-             fields: str | None) -> dict[str, Any]:
+    def list(
+        self, rt: ResourceType, namespace: str | None, labels: str | None, fields: str | None
+    ) -> dict[str, Any]:
         match_labels, match_fields = label_matcher(labels), field_matcher(fields)
         items = [
-            obj for obj in self.store.items(rt, namespace)
+            obj
+            for obj in self.store.items(rt, namespace)
             if match_labels(obj["metadata"].get("labels") or {}) and match_fields(obj)
         ]
         if rt.builtin:  # typed lists omit per-item kind/apiVersion on the wire
@@ -57,8 +59,9 @@ class Operations:
             "items": items,
         }
 
-    def create(self, rt: ResourceType, namespace: str | None, body: Any,
-               opts: WriteOptions) -> dict[str, Any]:
+    def create(
+        self, rt: ResourceType, namespace: str | None, body: Any, opts: WriteOptions
+    ) -> dict[str, Any]:
         body = self._prepare(rt, namespace, None, body)
         meta = body["metadata"]
         if not meta.get("name") and meta.get("generateName"):
@@ -71,16 +74,24 @@ class Operations:
         owners = track_update(None, body, {}, self._ctx(rt, opts))
         return self.store.write(rt, None, body, owners, opts.dry_run)
 
-    def replace(self, rt: ResourceType, namespace: str | None, name: str, body: Any,
-                opts: WriteOptions) -> dict[str, Any]:
+    def replace(
+        self, rt: ResourceType, namespace: str | None, name: str, body: Any, opts: WriteOptions
+    ) -> dict[str, Any]:
         record = self.store.require(rt, namespace, name)
         body = self._prepare(rt, namespace, name, body)
         self._check_precondition(rt, record, body)
         owners = track_update(record.obj, body, record.owners, self._ctx(rt, opts))
         return self.store.write(rt, record, body, owners, opts.dry_run)
 
-    def patch(self, rt: ResourceType, namespace: str | None, name: str, patch: Any,
-              content_type: str, opts: WriteOptions) -> dict[str, Any]:
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        patch: Any,
+        content_type: str,
+        opts: WriteOptions,
+    ) -> dict[str, Any]:
         record = self.store.require(rt, namespace, name)
         if content_type == JSON_PATCH:
             patched = json_patch(record.obj, patch)
@@ -93,11 +104,16 @@ class Operations:
         owners = track_update(record.obj, patched, record.owners, self._ctx(rt, opts))
         return self.store.write(rt, record, patched, owners, opts.dry_run)
 
-    def apply(self, rt: ResourceType, namespace: str | None, name: str, config: Any,
-              opts: WriteOptions) -> dict[str, Any]:
+    def apply(
+        self, rt: ResourceType, namespace: str | None, name: str, config: Any, opts: WriteOptions
+    ) -> dict[str, Any]:
         if not opts.manager:
-            raise ApiError(422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
-                           "Required value: is required for apply patch", "Invalid")
+            raise ApiError(
+                422,
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
+                "Required value: is required for apply patch",
+                "Invalid",
+            )
         if not isinstance(config, dict) or not config.get("apiVersion") or not config.get("kind"):
             raise _bad_request("apply configuration must set apiVersion and kind")
         config = self._prepare(rt, namespace, name, config)
@@ -112,15 +128,22 @@ class Operations:
         merged, owners = server_side_apply(live, config, record.owners if record else {}, ctx)
         return self.store.write(rt, record, merged, owners, opts.dry_run)
 
-    def delete(self, rt: ResourceType, namespace: str | None, name: str,
-               opts: WriteOptions) -> dict[str, Any]:
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, opts: WriteOptions
+    ) -> dict[str, Any]:
         obj = self.store.delete(rt, namespace, name, opts.dry_run)
         if rt.kind == "Namespace" and rt.builtin:
             return terminating(obj)
         return deleted_status(rt, obj)
 
-    def delete_collection(self, rt: ResourceType, namespace: str | None, labels: str | None,
-                          fields: str | None, opts: WriteOptions) -> dict[str, Any]:
+    def delete_collection(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        labels: str | None,
+        fields: str | None,
+        opts: WriteOptions,
+    ) -> dict[str, Any]:
         listing = self.list(rt, namespace, labels, fields)
         for item in listing["items"]:
             meta = item["metadata"]
@@ -131,8 +154,9 @@ class Operations:
     def _ctx(rt: ResourceType, opts: WriteOptions) -> tuple[str, str, str, bool]:
         return (opts.manager, rt.api_version, now_rfc3339(), rt.has_status)
 
-    def _prepare(self, rt: ResourceType, namespace: str | None, name: str | None,
-                 body: Any) -> dict[str, Any]:
+    def _prepare(
+        self, rt: ResourceType, namespace: str | None, name: str | None, body: Any
+    ) -> dict[str, Any]:
         """Check identity fields against the URL and normalize like the real strategies do."""
         if not isinstance(body, dict):
             raise _bad_request("request body must be a JSON or YAML object")
@@ -142,8 +166,10 @@ class Operations:
         if not isinstance(meta, dict):
             raise _bad_request("metadata must be an object")
         if name is not None and meta.get("name", name) != name:
-            raise _bad_request(f"the name of the object ({meta['name']}) does not match the "
-                               f"name on the URL ({name})")
+            raise _bad_request(
+                f"the name of the object ({meta['name']}) does not match the "
+                f"name on the URL ({name})"
+            )
         if name is not None:
             meta["name"] = name
         _set_namespace(rt, namespace, meta)
@@ -156,18 +182,31 @@ class Operations:
     def _validate_name(rt: ResourceType, body: dict[str, Any]) -> None:
         name = body["metadata"].get("name")
         if not name:
-            raise invalid(rt.kind, "", "metadata.name: Required value: name or generateName "
-                          "is required", "metadata.name")
+            raise invalid(
+                rt.kind,
+                "",
+                "metadata.name: Required value: name or generateName is required",
+                "metadata.name",
+            )
         if len(name) > 253 or not _NAME_RE.match(name):
-            raise invalid(rt.kind, name, f'metadata.name: Invalid value: "{name}": a lowercase '
-                          "RFC 1123 subdomain must consist of lower case alphanumeric "
-                          "characters, '-' or '.'", "metadata.name")
+            raise invalid(
+                rt.kind,
+                name,
+                f'metadata.name: Invalid value: "{name}": a lowercase '
+                "RFC 1123 subdomain must consist of lower case alphanumeric "
+                "characters, '-' or '.'",
+                "metadata.name",
+            )
         if rt.kind == "CustomResourceDefinition" and rt.builtin:
             spec = body.get("spec", {})
             expected = f"{spec.get('names', {}).get('plural')}.{spec.get('group')}"
             if name != expected:
-                raise invalid(rt.kind, name, f'metadata.name: Invalid value: "{name}": must '
-                              f"be spec.names.plural+\".\"+spec.group ({expected})")
+                raise invalid(
+                    rt.kind,
+                    name,
+                    f'metadata.name: Invalid value: "{name}": must '
+                    f'be spec.names.plural+"."+spec.group ({expected})',
+                )
 
     @staticmethod
     def _check_precondition(rt: ResourceType, record: Record, body: dict[str, Any]) -> None:
@@ -178,11 +217,14 @@ class Operations:
 
 def _check_type(rt: ResourceType, body: dict[str, Any]) -> None:
     if body.get("apiVersion", rt.api_version) != rt.api_version:
-        raise _bad_request(f"the API version in the data ({body['apiVersion']}) does not match "
-                           f"the expected API version ({rt.api_version})")
+        raise _bad_request(
+            f"the API version in the data ({body['apiVersion']}) does not match "
+            f"the expected API version ({rt.api_version})"
+        )
     if body.get("kind", rt.kind) != rt.kind:
-        raise _bad_request(f"the kind in the data ({body['kind']}) does not match the "
-                           f"expected kind ({rt.kind})")
+        raise _bad_request(
+            f"the kind in the data ({body['kind']}) does not match the expected kind ({rt.kind})"
+        )
 
 
 def _set_namespace(rt: ResourceType, namespace: str | None, meta: dict[str, Any]) -> None:
@@ -190,8 +232,9 @@ def _set_namespace(rt: ResourceType, namespace: str | None, meta: dict[str, Any]
         meta.pop("namespace", None)
         return
     if meta.get("namespace", namespace) != namespace:
-        raise _bad_request("the namespace of the provided object does not match the namespace "
-                           "sent on the request")
+        raise _bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
     meta["namespace"] = namespace
 
 

@@ -80,13 +80,16 @@ class ApiApp:
     def _target(self, parts: list[str]) -> Target:
         if len(parts) < 3 or parts[0] not in ("api", "apis"):
             raise _missing()
-        group, version, rest = ("", parts[1], parts[2:]) if parts[0] == "api" else (
-            parts[1], parts[2], parts[3:])
+        group, version, rest = (
+            ("", parts[1], parts[2:]) if parts[0] == "api" else (parts[1], parts[2], parts[3:])
+        )
         if not rest:
             raise _missing()
         namespace = None
-        if rest[0] == "namespaces" and len(rest) >= 3 and not (
-            group == "" and len(rest) == 3 and rest[2] in ("status", "finalize")
+        if (
+            rest[0] == "namespaces"
+            and len(rest) >= 3
+            and not (group == "" and len(rest) == 3 and rest[2] in ("status", "finalize"))
         ):
             namespace, rest = rest[1], rest[2:]
         if len(rest) > 3:
@@ -111,8 +114,9 @@ class ApiApp:
             if req.query.get("watch") in ("true", "1"):
                 raise ApiError(405, "watch is not supported by the fake API server")
             q = req.query
-            return 200, self.ops.list(t.rt, t.namespace, q.get("labelSelector"),
-                                      q.get("fieldSelector"))
+            return 200, self.ops.list(
+                t.rt, t.namespace, q.get("labelSelector"), q.get("fieldSelector")
+            )
         opts = self._options(req)
         if method == "POST" and not t.name:
             code = 201 if not opts.dry_run else 200
@@ -135,22 +139,29 @@ class ApiApp:
             return (201 if created else 200), obj
         if ctype in MERGE_TYPES or ctype == JSON_PATCH:
             return 200, self.ops.patch(t.rt, t.namespace, t.name, _parse(req), ctype, opts)
-        raise ApiError(415, f"the body of the request was in an unknown format - accepted "
-                       f"media types include: {', '.join([*MERGE_TYPES, JSON_PATCH, APPLY_PATCH])}")
+        raise ApiError(
+            415,
+            f"the body of the request was in an unknown format - accepted "
+            f"media types include: {', '.join([*MERGE_TYPES, JSON_PATCH, APPLY_PATCH])}",
+        )
 
     def _delete(self, req: Request, t: Target, opts: WriteOptions) -> dict[str, Any]:
         body = _parse(req) if req.body.strip() else {}
         policy = req.query.get("propagationPolicy") or (body or {}).get("propagationPolicy")
         if policy is not None and policy not in _PROPAGATION:
-            raise ApiError(422, f"DeleteOptions is invalid: propagationPolicy: Unsupported "
-                           f'value: "{policy}"', "Invalid")
+            raise ApiError(
+                422,
+                f'DeleteOptions is invalid: propagationPolicy: Unsupported value: "{policy}"',
+                "Invalid",
+            )
         if "All" in ((body or {}).get("dryRun") or []):
             opts = WriteOptions(opts.manager, True, opts.force)
         if t.name:
             return self.ops.delete(t.rt, t.namespace, t.name, opts)
         q = req.query
-        return self.ops.delete_collection(t.rt, t.namespace, q.get("labelSelector"),
-                                          q.get("fieldSelector"), opts)
+        return self.ops.delete_collection(
+            t.rt, t.namespace, q.get("labelSelector"), q.get("fieldSelector"), opts
+        )
 
     @staticmethod
     def _options(req: Request) -> WriteOptions:

@@ -81,8 +81,9 @@ class FakeApiServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True  # delayed handlers must not block stop()
         # a short poll interval keeps stop() (and so every test teardown) fast
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
-                                        daemon=True, name="fake-k8s-api")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.02,), daemon=True, name="fake-k8s-api"
+        )
         self._thread.start()
         self._forget_discovery_cache()
         return self
@@ -107,8 +108,12 @@ class FakeApiServer:
     def __enter__(self) -> FakeApiServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     @property
@@ -121,17 +126,27 @@ class FakeApiServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def write_kubeconfig(self, path: str | Path, context: str = "fake",
-                         namespace: str = "default") -> Path:
+    def write_kubeconfig(
+        self, path: str | Path, context: str = "fake", namespace: str = "default"
+    ) -> Path:
         path = Path(path)
         config = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {
-                "server": self.url, "insecure-skip-tls-verify": True}}],
+            "clusters": [
+                {"name": context, "cluster": {"server": self.url, "insecure-skip-tls-verify": True}}
+            ],
             "users": [{"name": f"{context}-user", "user": {"token": "fake-token"}}],
-            "contexts": [{"name": context, "context": {
-                "cluster": context, "user": f"{context}-user", "namespace": namespace}}],
+            "contexts": [
+                {
+                    "name": context,
+                    "context": {
+                        "cluster": context,
+                        "user": f"{context}-user",
+                        "namespace": namespace,
+                    },
+                }
+            ],
             "current-context": context,
             "preferences": {},
         }
@@ -144,15 +159,22 @@ class FakeApiServer:
         with self._rules_lock:
             self.requests.clear()
 
-    def inject(self, method: str, path_regex: str, status: int, times: int | None = 1,
-               reason: str | None = None) -> None:
+    def inject(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        times: int | None = 1,
+        reason: str | None = None,
+    ) -> None:
         """Answer the next `times` matching requests with `status` (None: until cleared)."""
         rule = _Rule(method, re.compile(path_regex), times, status=status, reason=reason)
         with self._rules_lock:
             self._rules.append(rule)
 
-    def inject_delay(self, method: str, path_regex: str, seconds: float,
-                     times: int | None = 1) -> None:
+    def inject_delay(
+        self, method: str, path_regex: str, seconds: float, times: int | None = 1
+    ) -> None:
         """Sleep before answering. The request still takes effect, as on a slow real server.
 
         urllib3 retries timed-out GETs (3 retries by default), so to make a GET fail with a
@@ -198,11 +220,13 @@ class FakeApiServer:
                 body = req.body
         with self._rules_lock:
             self.requests.append(
-                RecordedRequest(req.method, req.path, dict(req.query), req.content_type, body))
+                RecordedRequest(req.method, req.path, dict(req.query), req.content_type, body)
+            )
 
     # -- direct store access for tests -----------------------------------------------------
-    def get_object(self, api_version: str, kind: str, name: str,
-                   namespace: str | None = None) -> dict[str, Any] | None:
+    def get_object(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
         rt = self._type(api_version, kind)
         with self.store.lock:
             record = self.store.find(rt, namespace, name)
@@ -221,8 +245,9 @@ class FakeApiServer:
                 return self.ops.create(rt, namespace, body, opts)
             return self.ops.replace(rt, namespace, meta["name"], body, opts)
 
-    def delete_object(self, api_version: str, kind: str, name: str,
-                      namespace: str | None = None) -> None:
+    def delete_object(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> None:
         rt = self._type(api_version, kind)
         with self.store.lock:
             self.store.delete(rt, namespace, name, dry_run=False)

@@ -73,11 +73,13 @@ class Store:
 
     def items(self, rt: ResourceType, namespace: str | None) -> list[dict[str, Any]]:
         found = [
-            r.obj for k, r in self.records.items()
+            r.obj
+            for k, r in self.records.items()
             if k[:2] == (rt.group, rt.plural) and (not namespace or k[2] == namespace)
         ]
-        return copy.deepcopy(sorted(found, key=lambda o: (
-            o["metadata"].get("namespace", ""), o["metadata"]["name"])))
+        return copy.deepcopy(
+            sorted(found, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        )
 
     def check_namespace(self, rt: ResourceType, namespace: str | None) -> None:
         """Real servers refuse to create objects in namespaces that do not exist."""
@@ -102,8 +104,10 @@ class Store:
             new.pop("status", None)
             if old is not None and "status" in old.obj:
                 new["status"] = copy.deepcopy(old.obj["status"])
-        if old is not None and _content(old.obj, rt) == _content(new, rt) and same_ownership(
-            old.owners, owners
+        if (
+            old is not None
+            and _content(old.obj, rt) == _content(new, rt)
+            and same_ownership(old.owners, owners)
         ):
             return copy.deepcopy(old.obj)
         self._stamp(rt, old, new, owners)
@@ -117,8 +121,9 @@ class Store:
             self.registry.register_crd(new)
         return copy.deepcopy(new)
 
-    def _stamp(self, rt: ResourceType, old: Record | None, new: dict[str, Any],
-               owners: Owners) -> None:
+    def _stamp(
+        self, rt: ResourceType, old: Record | None, new: dict[str, Any], owners: Owners
+    ) -> None:
         meta = new.setdefault("metadata", {})
         now = now_rfc3339()
         if old is None:
@@ -137,8 +142,9 @@ class Store:
         if status is not None:
             new["status"] = status
 
-    def delete(self, rt: ResourceType, namespace: str | None, name: str,
-               dry_run: bool) -> dict[str, Any]:
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, dry_run: bool
+    ) -> dict[str, Any]:
         record = self.require(rt, namespace, name)
         obj = copy.deepcopy(record.obj)
         if dry_run:
@@ -174,8 +180,13 @@ def deleted_status(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     details = {"name": meta["name"], "kind": rt.plural, "uid": meta.get("uid", "")}
     if rt.group:
         details["group"] = rt.group
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": details}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    }
 
 
 def terminating(obj: dict[str, Any]) -> dict[str, Any]:

@@ -32,8 +32,12 @@ def dyn(api: client.ApiClient, tmp_path: Path) -> DynamicClient:
     return DynamicClient(api, cache_file=str(tmp_path / "discovery.json"))
 
 
-def deployment(name: str = "web", image: str = "nginx:1.25", replicas: int = 2,
-               labels: dict[str, str] | None = None) -> dict[str, Any]:
+def deployment(
+    name: str = "web",
+    image: str = "nginx:1.25",
+    replicas: int = 2,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -43,23 +47,37 @@ def deployment(name: str = "web", image: str = "nginx:1.25", replicas: int = 2,
             "selector": {"matchLabels": {"app": name}},
             "template": {
                 "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "app", "image": image,
-                                         "ports": [{"containerPort": 8080}]}]},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": image, "ports": [{"containerPort": 8080}]}
+                    ]
+                },
             },
         },
     }
 
 
-def raw_apply(api: client.ApiClient, path: str, body: dict[str, Any] | str,
-              manager: str | None = "promote", force: bool = False) -> dict[str, Any]:
+def raw_apply(
+    api: client.ApiClient,
+    path: str,
+    body: dict[str, Any] | str,
+    manager: str | None = "promote",
+    force: bool = False,
+) -> dict[str, Any]:
     """Apply through ApiClient.call_api, the way code without DynamicClient would."""
     query: list[tuple[str, Any]] = [("force", force)]
     if manager is not None:
         query.append(("fieldManager", manager))
     request = api.param_serialize(
-        "PATCH", path, query_params=query, body=body, auth_settings=["BearerToken"],
-        header_params={"Content-Type": "application/apply-patch+yaml",
-                       "Accept": "application/json"},
+        "PATCH",
+        path,
+        query_params=query,
+        body=body,
+        auth_settings=["BearerToken"],
+        header_params={
+            "Content-Type": "application/apply-patch+yaml",
+            "Accept": "application/json",
+        },
     )
     response = api.call_api(*request)
     response.read()
@@ -96,10 +114,14 @@ def test_unknown_resource_body_is_status(fake_k8s: FakeApiServer) -> None:
 
 def test_create_get_and_list_with_selectors(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    for name, labels in [("web", {"tier": "web", "env": "prod"}), ("db", {"tier": "db"}),
-                         ("plain", {})]:
-        core.create_namespaced_config_map(NS, {"metadata": {"name": name, "labels": labels},
-                                               "data": {"k": name}})
+    for name, labels in [
+        ("web", {"tier": "web", "env": "prod"}),
+        ("db", {"tier": "db"}),
+        ("plain", {}),
+    ]:
+        core.create_namespaced_config_map(
+            NS, {"metadata": {"name": name, "labels": labels}, "data": {"k": name}}
+        )
 
     def names(**kw: str) -> list[str]:
         return sorted(cm.metadata.name for cm in core.list_namespaced_config_map(NS, **kw).items)
@@ -126,7 +148,8 @@ def test_create_get_and_list_with_selectors(api: client.ApiClient) -> None:
 def test_replace_with_stale_resource_version_conflicts(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     created = core.create_namespaced_config_map(
-        NS, {"metadata": {"name": "cm"}, "data": {"a": "1"}})
+        NS, {"metadata": {"name": "cm"}, "data": {"a": "1"}}
+    )
     created.data = {"a": "2"}
     updated = core.replace_namespaced_config_map("cm", NS, created)
     assert updated.metadata.resource_version != created.metadata.resource_version
@@ -142,8 +165,9 @@ def test_server_side_apply_lifecycle(dyn: DynamicClient, fake_k8s: FakeApiServer
     res = dyn.resources.get(api_version="apps/v1", kind="Deployment")
 
     def apply(body: dict[str, Any]) -> Any:
-        return res.server_side_apply(body=body, name="web", namespace=NS,
-                                     field_manager="promote", force_conflicts=False)
+        return res.server_side_apply(
+            body=body, name="web", namespace=NS, field_manager="promote", force_conflicts=False
+        )
 
     first = apply(deployment(labels={"app": "web", "team": "a"}))
     assert first.metadata.generation == 1
@@ -193,21 +217,32 @@ def test_apply_conflict_with_other_manager_and_force(
     dyn: DynamicClient, fake_k8s: FakeApiServer
 ) -> None:
     res = dyn.resources.get(api_version="apps/v1", kind="Deployment")
-    res.server_side_apply(body=deployment(replicas=2), name="web", namespace=NS,
-                          field_manager="promote")
+    res.server_side_apply(
+        body=deployment(replicas=2), name="web", namespace=NS, field_manager="promote"
+    )
     drifted = fake_k8s.get_object("apps/v1", "Deployment", "web", NS)
     drifted["spec"]["replicas"] = 5  # a hand edit, as `kubectl edit` would do it
     fake_k8s.put_object(drifted, manager="kubectl-edit")
     with pytest.raises(ConflictError) as err:
-        res.server_side_apply(body=deployment(replicas=3), name="web", namespace=NS,
-                              field_manager="promote", force_conflicts=False)
+        res.server_side_apply(
+            body=deployment(replicas=3),
+            name="web",
+            namespace=NS,
+            field_manager="promote",
+            force_conflicts=False,
+        )
     status = json.loads(err.value.body)
     assert status["reason"] == "Conflict"
     assert status["details"]["causes"][0]["field"] == ".spec.replicas"
     assert "kubectl-edit" in status["details"]["causes"][0]["message"]
     assert fake_k8s.get_object("apps/v1", "Deployment", "web", NS)["spec"]["replicas"] == 5
-    forced = res.server_side_apply(body=deployment(replicas=3), name="web", namespace=NS,
-                                   field_manager="promote", force_conflicts=True)
+    forced = res.server_side_apply(
+        body=deployment(replicas=3),
+        name="web",
+        namespace=NS,
+        field_manager="promote",
+        force_conflicts=True,
+    )
     assert forced.spec.replicas == 3
     managers = {f.manager for f in forced.metadata.managedFields}
     assert managers == {"promote"}  # kubectl-edit lost its only field
@@ -217,8 +252,12 @@ def test_field_shared_by_two_managers_survives_one_dropping_it(
     api: client.ApiClient, fake_k8s: FakeApiServer
 ) -> None:
     path = f"/api/v1/namespaces/{NS}/configmaps/shared"
-    config_a = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shared"},
-                "data": {"x": "1", "only-a": "a"}}
+    config_a = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "shared"},
+        "data": {"x": "1", "only-a": "a"},
+    }
     raw_apply(api, path, config_a, manager="a")
     raw_apply(api, path, {**config_a, "data": {"x": "1"}}, manager="b")
     raw_apply(api, path, {**config_a, "data": {}}, manager="a")
@@ -228,11 +267,21 @@ def test_field_shared_by_two_managers_survives_one_dropping_it(
 def test_object_created_by_someone_else_is_shared_then_contested(
     api: client.ApiClient, fake_k8s: FakeApiServer
 ) -> None:
-    fake_k8s.put_object({"apiVersion": "v1", "kind": "ConfigMap",
-                         "metadata": {"name": "theirs", "namespace": NS}, "data": {"a": "1"}})
+    fake_k8s.put_object(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "theirs", "namespace": NS},
+            "data": {"a": "1"},
+        }
+    )
     path = f"/api/v1/namespaces/{NS}/configmaps/theirs"
-    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "theirs"},
-            "data": {"a": "1"}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "theirs"},
+        "data": {"a": "1"},
+    }
     shared = raw_apply(api, path, body)
     assert {f["manager"] for f in shared["metadata"]["managedFields"]} == {"kubectl", "promote"}
     with pytest.raises(ApiException) as err:
@@ -277,8 +326,11 @@ def test_apply_into_missing_namespace_is_rejected(api: client.ApiClient) -> None
     with pytest.raises(ApiException) as missing_ns:
         client.CoreV1Api(api).create_namespaced_config_map("apps", {"metadata": {"name": "c"}})
     assert missing_ns.value.status == 404
-    raw_apply(api, "/api/v1/namespaces/apps",
-              {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}})
+    raw_apply(
+        api,
+        "/api/v1/namespaces/apps",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}},
+    )
     created = raw_apply(api, "/api/v1/namespaces/apps/configmaps/m", body)
     assert created["metadata"]["namespace"] == "apps"
 
@@ -290,11 +342,22 @@ HELMRELEASE_CRD = {
     "spec": {
         "group": "helm.toolkit.fluxcd.io",
         "scope": "Namespaced",
-        "names": {"plural": "helmreleases", "singular": "helmrelease", "kind": "HelmRelease",
-                  "listKind": "HelmReleaseList", "shortNames": ["hr"]},
-        "versions": [{"name": "v2", "served": True, "storage": True,
-                      "subresources": {"status": {}},
-                      "schema": {"openAPIV3Schema": {"type": "object"}}}],
+        "names": {
+            "plural": "helmreleases",
+            "singular": "helmrelease",
+            "kind": "HelmRelease",
+            "listKind": "HelmReleaseList",
+            "shortNames": ["hr"],
+        },
+        "versions": [
+            {
+                "name": "v2",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {"openAPIV3Schema": {"type": "object"}},
+            }
+        ],
     },
 }
 
@@ -302,15 +365,17 @@ HELMRELEASE_CRD = {
 def test_crd_makes_custom_resource_served(dyn: DynamicClient, fake_k8s: FakeApiServer) -> None:
     with pytest.raises(ResourceNotFoundError):
         dyn.resources.get(api_version="helm.toolkit.fluxcd.io/v2", kind="HelmRelease")
-    crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1",
-                             kind="CustomResourceDefinition")
+    crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition")
     crd = crds.server_side_apply(body=HELMRELEASE_CRD, field_manager="promote")
     assert {c.type for c in crd.status.conditions} >= {"Established"}
     hr = dyn.resources.get(api_version="helm.toolkit.fluxcd.io/v2", kind="HelmRelease")
     assert (hr.name, hr.namespaced) == ("helmreleases", True)
-    release = {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
-               "metadata": {"name": "podinfo", "namespace": NS},
-               "spec": {"chart": {"spec": {"chart": "podinfo", "version": "6.5.0"}}}}
+    release = {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": "podinfo", "namespace": NS},
+        "spec": {"chart": {"spec": {"chart": "podinfo", "version": "6.5.0"}}},
+    }
     hr.server_side_apply(body=release, field_manager="promote")
     listed = hr.get(namespace=NS)
     assert [i.metadata.name for i in listed.items] == ["podinfo"]
@@ -346,7 +411,9 @@ def test_injection_times_reason_and_any_method(
         with pytest.raises(ApiException) as err:
             core.read_namespaced_config_map("x", NS)
         assert (err.value.status, json.loads(err.value.body)["reason"]) == (
-            503, "ServiceUnavailable")
+            503,
+            "ServiceUnavailable",
+        )
     assert core.read_namespaced_config_map("x", NS).metadata.name == "x"
 
 
@@ -356,8 +423,7 @@ def test_injected_delay_beyond_request_timeout_raises(
     core = client.CoreV1Api(api)
     fake_k8s.inject_delay("POST", r"/configmaps$", 1.0)
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
-        core.create_namespaced_config_map(NS, {"metadata": {"name": "slow"}},
-                                          _request_timeout=0.2)
+        core.create_namespaced_config_map(NS, {"metadata": {"name": "slow"}}, _request_timeout=0.2)
 
 
 def test_delayed_get_times_out_after_client_retries(
@@ -373,8 +439,9 @@ def test_namespace_deletion_cascades(api: client.ApiClient, fake_k8s: FakeApiSer
     core = client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": "team"}})
     core.create_namespaced_config_map("team", {"metadata": {"name": "cfg"}})
-    client.AppsV1Api(api).create_namespaced_deployment("team", {
-        **deployment(), "metadata": {"name": "web", "namespace": "team"}})
+    client.AppsV1Api(api).create_namespaced_deployment(
+        "team", {**deployment(), "metadata": {"name": "web", "namespace": "team"}}
+    )
     core.delete_namespace("team", propagation_policy="Foreground")
     assert fake_k8s.get_object("v1", "ConfigMap", "cfg", "team") is None
     assert fake_k8s.get_object("apps/v1", "Deployment", "web", "team") is None
@@ -398,8 +465,9 @@ def test_dry_run_does_not_persist(api: client.ApiClient, fake_k8s: FakeApiServer
 
 def test_dry_run_apply_does_not_persist(dyn: DynamicClient, fake_k8s: FakeApiServer) -> None:
     res = dyn.resources.get(api_version="apps/v1", kind="Deployment")
-    preview = res.server_side_apply(body=deployment(), name="web", namespace=NS,
-                                    field_manager="promote", dry_run="All")
+    preview = res.server_side_apply(
+        body=deployment(), name="web", namespace=NS, field_manager="promote", dry_run="All"
+    )
     assert preview.spec.replicas == 2
     assert fake_k8s.get_object("apps/v1", "Deployment", "web", NS) is None
 
@@ -409,9 +477,11 @@ def test_patch_formats(api: client.ApiClient, fake_k8s: FakeApiServer) -> None:
     core.create_namespaced_config_map(NS, {"metadata": {"name": "p"}, "data": {"a": "1", "b": "2"}})
     core.patch_namespaced_config_map("p", NS, {"data": {"a": None, "c": "3"}})
     assert fake_k8s.get_object("v1", "ConfigMap", "p", NS)["data"] == {"b": "2", "c": "3"}
-    ops = [{"op": "add", "path": "/metadata/labels", "value": {"x": "y"}},
-           {"op": "replace", "path": "/data/b", "value": "22"},
-           {"op": "remove", "path": "/data/c"}]
+    ops = [
+        {"op": "add", "path": "/metadata/labels", "value": {"x": "y"}},
+        {"op": "replace", "path": "/data/b", "value": "22"},
+        {"op": "remove", "path": "/data/c"},
+    ]
     core.patch_namespaced_config_map("p", NS, ops)
     obj = fake_k8s.get_object("v1", "ConfigMap", "p", NS)
     assert (obj["data"], obj["metadata"]["labels"]) == ({"b": "22"}, {"x": "y"})
@@ -420,7 +490,8 @@ def test_patch_formats(api: client.ApiClient, fake_k8s: FakeApiServer) -> None:
 
 def test_secret_string_data_becomes_base64_data(api: client.ApiClient) -> None:
     secret = client.CoreV1Api(api).create_namespaced_secret(
-        NS, {"metadata": {"name": "s"}, "stringData": {"token": "hunter2"}})
+        NS, {"metadata": {"name": "s"}, "stringData": {"token": "hunter2"}}
+    )
     assert secret.data == {"token": "aHVudGVyMg=="}
     assert secret.string_data is None
 
@@ -435,10 +506,20 @@ def test_workload_status_ready_unless_unhealthy(
     assert (ready.status.ready_replicas, ready.status.observed_generation) == (3, 1)
     assert {c.type: c.status for c in ready.status.conditions}["Available"] == "True"
     assert (sick.status.ready_replicas or 0, sick.status.observed_generation) == (0, 1)
-    job = client.BatchV1Api(api).create_namespaced_job(NS, {
-        "metadata": {"name": "migrate"},
-        "spec": {"template": {"spec": {"restartPolicy": "Never",
-                                       "containers": [{"name": "m", "image": "busybox"}]}}}})
+    job = client.BatchV1Api(api).create_namespaced_job(
+        NS,
+        {
+            "metadata": {"name": "migrate"},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [{"name": "m", "image": "busybox"}],
+                    }
+                }
+            },
+        },
+    )
     assert job.status.succeeded == 1
     assert job.status.conditions[0].type == "Complete"
     fake_k8s.set_unhealthy("Deployment", "web", NS)  # marking an existing workload
@@ -465,8 +546,13 @@ def test_cluster_wide_list_and_delete_collection(
     client.CoreV1Api(api).create_namespace({"metadata": {"name": "other"}})
     apps = client.AppsV1Api(api)
     apps.create_namespaced_deployment(NS, deployment("a"))
-    apps.create_namespaced_deployment("other", {
-        **deployment("b"), "metadata": {"name": "b", "namespace": "other", "labels": {"app": "b"}}})
+    apps.create_namespaced_deployment(
+        "other",
+        {
+            **deployment("b"),
+            "metadata": {"name": "b", "namespace": "other", "labels": {"app": "b"}},
+        },
+    )
     everywhere = apps.list_deployment_for_all_namespaces()
     assert sorted(d.metadata.name for d in everywhere.items) == ["a", "b"]
     res = dyn.resources.get(api_version="apps/v1", kind="Deployment")
