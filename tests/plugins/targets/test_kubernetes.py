@@ -350,3 +350,18 @@ def test_unknown_context_is_a_config_error(fake_scenario: ScenarioFactory) -> No
     with pytest.raises(ConfigError) as err:
         s.apply()
     assert "nope" in str(err.value)
+
+
+def test_new_commit_with_same_objects_writes_only_the_inventory(
+    fake_scenario: ScenarioFactory,
+) -> None:
+    s = fake_scenario({"a.yaml": configmap("a", "1"), "web.yaml": deployment("web")})
+    s.apply()
+    commit = s.write({"README.md": "not a manifest"})
+    s.cluster.fake.reset_requests()
+    report = s.apply()
+    assert set(actions(report).values()) == {"unchanged"}
+    assert writes(s.cluster) == [
+        ("PATCH", f"/api/v1/namespaces/{s.namespace}/configmaps/promote-inventory-prod")
+    ]
+    assert s.target.status(s.context()).last_applied_commit == commit
