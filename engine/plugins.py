@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.markers",
     "plugins.renderers",
     "plugins.targets.branch",
+    "plugins.targets.kubernetes",
 )
 
 

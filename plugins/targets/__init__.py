@@ -1,1 +1,1 @@
-"""Built-in reconciliation targets (the `targets` hook family)."""
+"""Built-in reconciliation targets: where an environment's rendered objects are applied."""

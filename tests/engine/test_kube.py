@@ -1,0 +1,110 @@
+"""engine.kube: config loading, discovery, requests and error translation, over HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import ConfigError
+from engine.kube import KubeError, connect
+from tests.fake_k8s import FakeApiServer
+
+
+def test_connect_uses_the_context_namespace(fake_k8s: FakeApiServer, tmp_path: Path) -> None:
+    kubeconfig = fake_k8s.write_kubeconfig(tmp_path / "kc", context="dev", namespace="team-a")
+    with connect(kubeconfig=str(kubeconfig), context="dev") as kube:
+        assert kube.default_namespace == "team-a"
+        assert kube.server == fake_k8s.url
+
+
+def test_connect_reads_kubeconfig_env(
+    fake_k8s: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kubeconfig = fake_k8s.write_kubeconfig(tmp_path / "kc")
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with connect() as kube:
+        assert kube.server == fake_k8s.url
+
+
+def test_bad_config_is_a_config_error(fake_kubeconfig: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="context 'missing'"):
+        connect(kubeconfig=str(fake_kubeconfig), context="missing")
+    with pytest.raises(ConfigError):
+        connect(kubeconfig=str(tmp_path / "does-not-exist"))
+
+
+def test_discovery_reads_only_group_versions_in_use(
+    fake_k8s: FakeApiServer, fake_kubeconfig: Path
+) -> None:
+    with connect(kubeconfig=str(fake_kubeconfig)) as kube:
+        deploy = kube.resource("apps/v1", "Deployment")
+        kube.resource("apps/v1", "StatefulSet")
+        namespace = kube.resource("v1", "Namespace")
+        assert (deploy.plural, deploy.namespaced) == ("deployments", True)
+        assert (namespace.plural, namespace.namespaced) == ("namespaces", False)
+        assert [r.path for r in fake_k8s.requests] == ["/apis/apps/v1", "/api/v1"]
+        assert kube.request_count == 2
+        with pytest.raises(KubeError, match=r"does not serve Widget in example\.com/v1"):
+            kube.resource("example.com/v1", "Widget")
+
+
+def test_list_get_apply_delete(fake_k8s: FakeApiServer, fake_kubeconfig: Path) -> None:
+    with connect(kubeconfig=str(fake_kubeconfig)) as kube:
+        cm = kube.resource("v1", "ConfigMap")
+        for name, labels in [("a", {"team": "x"}), ("b", {"team": "y"})]:
+            body = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": name, "namespace": "default", "labels": labels},
+            }
+            kube.apply(cm, body, field_manager="promote")
+        listed = kube.list(cm, label_selector="team=x")
+        assert [(o["kind"], o["metadata"]["name"]) for o in listed] == [("ConfigMap", "a")]
+        assert kube.get(cm, "a", "default")["metadata"]["labels"] == {"team": "x"}
+        kube.delete(cm, "a", "default")
+        kube.delete(cm, "a", "default")  # already gone is fine
+        assert kube.get(cm, "a", "default") is None
+        patch = next(r for r in fake_k8s.requests if r.method == "PATCH")
+        assert patch.content_type == "application/apply-patch+yaml"
+        assert patch.query == {"fieldManager": "promote", "force": "false"}
+
+
+@pytest.mark.parametrize(
+    ("status", "transient"),
+    [(409, False), (422, False), (500, True), (503, True), (429, True), (403, False)],
+)
+def test_api_errors_are_translated(
+    fake_k8s: FakeApiServer, fake_kubeconfig: Path, status: int, transient: bool
+) -> None:
+    with connect(kubeconfig=str(fake_kubeconfig)) as kube:
+        cm = kube.resource("v1", "ConfigMap")
+        fake_k8s.inject("GET", "/configmaps/x$", status)
+        with pytest.raises(KubeError) as err:
+            kube.get(cm, "x", "default")
+    assert (err.value.status, err.value.transient) == (status, transient)
+    assert f"HTTP {status}" in str(err.value) and "get ConfigMap/x" in str(err.value)
+
+
+def test_cli_help_and_plugin_loading_do_not_import_kubernetes() -> None:
+    code = (
+        "import sys\n"
+        "from engine.plugins import load_plugins\n"
+        "load_plugins(autoload=False).targets.get('kubernetes')\n"
+        "from engine.cli.app import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'kubernetes' in sys.modules else 'NOT LOADED')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout
+    assert out.strip().endswith("NOT LOADED")
