@@ -16,6 +16,7 @@ def repo(example_repo, memory_target):  # noqa: F811
 
 
 def test_reconcile_hands_the_rendered_commit_to_the_target(repo, cli, memory_target):  # noqa: F811
+    """…and then tells plugins through the `promote_reconciled` hook (memory_target.RECONCILED)."""
     result = cli(repo, "reconcile", "prod", "-o", "json")
     assert result.exit_code == 0, result.stderr
     held = memory_target.STORE["prod"]
