@@ -46,7 +46,9 @@ def make_repo(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
     """Run `promote ARGS` in-process in a directory; returns exit code, stdout, stderr."""
 
     def invoke(cwd: Path, *args: str) -> CliResult:
