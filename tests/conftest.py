@@ -9,6 +9,9 @@ import pytest
 
 from tests.helpers import CliResult, git, run_cli, write_tree
 
+# Fixtures of repositories with gates (`gated_repo`, `now`), shared by tests/engine and tests/plugins.
+pytest_plugins = ["tests.gated"]
+
 
 @pytest.fixture(autouse=True)
 def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:

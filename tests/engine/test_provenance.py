@@ -6,8 +6,8 @@ from engine.model import ArtifactRef
 from engine.plugins import load_plugins
 from engine.provenance import environment_inputs, pinned_since, versions_at
 from engine.session import open_session
+from tests.gated import env_git
 from tests.helpers import git
-from tests.plugins.gates.conftest import env_git
 
 WORKER = ArtifactRef("image", "ghcr.io/acme/worker")
 

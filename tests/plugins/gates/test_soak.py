@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from engine.durations import format_duration
+from tests.gated import DEPLOYMENT, commit_at, graph, trailers, verdicts
 from tests.helpers import commit_count, git
-from tests.plugins.gates.conftest import DEPLOYMENT, commit_at, graph, trailers, verdicts
 
 
 def test_a_version_that_arrived_minutes_ago_is_blocked_by_a_1h_soak(gated_repo, cli):

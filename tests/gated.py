@@ -1,4 +1,7 @@
-"""A small repository "written by someone else": plain manifests, hand commits at chosen times."""
+"""A small repository "written by someone else": plain manifests, hand commits at chosen times.
+
+Loaded as a pytest plugin by tests/conftest.py.
+"""
 
 from __future__ import annotations
 
