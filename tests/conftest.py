@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import CliResult, git, run_cli, write_tree
 
-# Fixtures of repositories with gates (`gated_repo`, `now`), shared by tests/engine and tests/plugins.
+# Repositories with gates (`gated_repo`, `now`), shared by tests/engine and tests/plugins.
 pytest_plugins = ["tests.gated"]
 
 
