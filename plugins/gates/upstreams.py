@@ -38,9 +38,8 @@ class Upstreams:
                     lagging.append(f"{name} runs {change.ref.name} {version}, not {change.new}")
         if lagging:
             return Verdict(NAME, Outcome.PENDING, "; ".join(lagging))
-        return Verdict(
-            NAME, Outcome.PASSED, f"all {len(upstreams)} upstreams ({', '.join(upstreams)}) agree"
-        )
+        names = ", ".join(upstreams)
+        return Verdict(NAME, Outcome.PASSED, f"every upstream ({names}) runs these versions")
 
 
 @hookimpl

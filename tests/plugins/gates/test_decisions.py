@@ -104,3 +104,11 @@ def test_history_shows_gates_approvers_and_forced_reasons(gated_repo, cli, monke
     assert [g.split(":")[0] for g in record["gates"]] == ["approval passed", "window pending"]
     text = cli(repo, "history", "prod")
     assert "freeze exception" in text.stdout and "bob@example.com" in text.stdout
+
+
+def test_an_invalid_promote_now_is_a_usage_error(gated_repo, cli, monkeypatch):
+    repo = gated_repo("- soak: 1h")
+    monkeypatch.setenv("PROMOTE_NOW", "next tuesday")
+    result = cli(repo, "check", "qa", "prod")
+    assert result.exit_code == 2
+    assert "PROMOTE_NOW" in result.stderr
