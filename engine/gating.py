@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 
+from engine.errors import UsageError
 from engine.interfaces import GateContext
 from engine.model import Environment, Outcome, Plan, Verdict
 from engine.session import Session
@@ -21,6 +23,24 @@ def plan_hash(plan: Plan) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:16]
 
 
+NOW_ENV = "PROMOTE_NOW"  # an ISO timestamp: tests and "would this pass on Friday?" questions
+
+
+def current_time() -> datetime:
+    """The time gates judge by: $PROMOTE_NOW when set (timezone-aware), else the clock."""
+    configured = os.environ.get(NOW_ENV)
+    if not configured:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(configured)
+    except ValueError:
+        raise UsageError(
+            f"{NOW_ENV}={configured!r} is not an ISO timestamp (e.g. 2026-03-02T10:00:00+01:00)"
+        ) from None
+    # A naive timestamp is read as UTC so that the same value means the same instant anywhere.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> GateContext:
     _name, email = session.repo.identity()
     return GateContext(
@@ -29,9 +49,10 @@ def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> G
         plan=plan,
         repo=session.repo,
         promoter=email,
-        now=now or datetime.now(UTC),
+        now=now or current_time(),
         environments=session.graph.environments,
         plan_hash=plan_hash(plan),
+        plugins=session.plugins,
     )
 
 

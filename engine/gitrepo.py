@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -94,11 +96,44 @@ class GitRepo:
         self.run("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
 
     def commit_empty(self, message: str) -> str:
-        """A commit that changes no file: approvals are recorded this way."""
+        """A commit that changes no file: approvals are recorded this way.
+
+        `--only` without paths keeps whatever the user staged out of the commit.
+        """
         self.run(
-            "commit", "--quiet", "--allow-empty", "--no-verify", "-F", "-", istream=_stdin(message)
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "--only",
+            "--no-verify",
+            "-F",
+            "-",
+            istream=_stdin(message),
         )
         return self.head()
+
+    def extract(self, rev: str, paths: Sequence[PurePosixPath], dest: Path) -> None:
+        """Write the files under `paths` as they are at `rev` into `dest` (all files if none).
+
+        Paths that do not exist at `rev` are skipped: the caller renders what was there.
+        """
+        existing = [str(p) for p in paths if self._exists(rev, p)] if paths else []
+        if paths and not existing:
+            return
+        args = ["git", "archive", "--format=tar", rev, "--", *existing]
+        try:
+            data = self.repo.git.execute(args, stdout_as_string=False)
+        except git.GitCommandError as exc:
+            raise RepositoryError(f"git archive {rev} failed: {exc.stderr or exc}") from None
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            archive.extractall(dest, filter="data")
+
+    def _exists(self, rev: str, path: PurePosixPath) -> bool:
+        try:
+            self.repo.git.cat_file("-e", f"{rev}:{path}")
+        except git.GitCommandError:
+            return False
+        return True
 
     def log(
         self,

@@ -16,6 +16,7 @@ from engine.model import ArtifactRef, Environment, Pin, Plan, TextEdit, Verdict
 if TYPE_CHECKING:
     from engine.envfiles import EnvFiles, YamlDocument
     from engine.gitrepo import GitRepo
+    from engine.plugins import Plugins
 
 
 class Source(Protocol):
@@ -51,6 +52,8 @@ class GateContext:
     now: datetime
     environments: Mapping[str, Environment] = field(default_factory=dict)
     plan_hash: str = ""
+    # The loaded plugins, so that gates can render environments at older commits (soak).
+    plugins: Plugins | None = None
 
 
 class Gate(Protocol):

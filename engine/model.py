@@ -99,6 +99,26 @@ class Plan:
     def empty(self) -> bool:
         return not self.changes
 
+    def as_json(self) -> dict[str, Any]:
+        """The plan as `--output json` prints it and as command gates read it on stdin."""
+        return {
+            "from": self.src,
+            "to": self.dst,
+            "source_commit": self.source_commit,
+            "changes": [
+                {
+                    "kind": c.ref.kind,
+                    "name": c.ref.name,
+                    "old": c.old,
+                    "new": c.new,
+                    "how": c.how,
+                    "files": sorted({str(e.file) for e in c.edits}),
+                }
+                for c in self.changes
+            ],
+            "notes": list(self.notes),
+        }
+
 
 class Outcome(enum.StrEnum):
     PASSED = "passed"

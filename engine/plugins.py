@@ -32,6 +32,11 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.argocd",
     "plugins.markers",
     "plugins.renderers",
+    "plugins.gates.soak",
+    "plugins.gates.approval",
+    "plugins.gates.window",
+    "plugins.gates.command",
+    "plugins.gates.upstreams",
     "plugins.targets.branch",
     "plugins.targets.kubernetes",
 )

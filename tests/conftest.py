@@ -10,7 +10,9 @@ import pytest
 
 from tests.helpers import CliResult, git, run_cli, write_tree
 
-pytest_plugins = ["tests.fake_k8s.fixtures"]
+# The fake Kubernetes API server (`fake_k8s`, `fake_kubeconfig`) and repositories with gates
+# (`gated_repo`, `now`), shared by tests/engine and tests/plugins.
+pytest_plugins = ["tests.fake_k8s.fixtures", "tests.gated"]
 
 
 @pytest.fixture(autouse=True)

@@ -78,9 +78,9 @@ def configure(
 
 
 def _register_commands() -> None:
-    from engine.cli import inspect_cmd, promote_cmd, reconcile_cmd, setup_cmd
+    from engine.cli import gates_cmd, inspect_cmd, promote_cmd, reconcile_cmd, setup_cmd
 
-    for module in (promote_cmd, inspect_cmd, setup_cmd, reconcile_cmd):
+    for module in (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd):
         module.register(app)
 
 

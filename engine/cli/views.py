@@ -15,23 +15,7 @@ OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
-    return {
-        "from": plan.src,
-        "to": plan.dst,
-        "source_commit": plan.source_commit,
-        "changes": [
-            {
-                "kind": c.ref.kind,
-                "name": c.ref.name,
-                "old": c.old,
-                "new": c.new,
-                "how": c.how,
-                "files": sorted({str(e.file) for e in c.edits}),
-            }
-            for c in plan.changes
-        ],
-        "notes": list(plan.notes),
-    }
+    return plan.as_json()
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:

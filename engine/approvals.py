@@ -1,0 +1,116 @@
+"""Approvals of a promotion plan, recorded in Git as empty commits with trailers.
+
+An approval names the hop (`Promote-Approval-For: qa -> prod`), the hash of the plan it approves
+(`Promote-Plan-Hash`) and the approver (`Promote-Approved-By`, the committer's Git identity). It
+counts for a promotion only while the plan is the same (SRC moving on changes the hash) and only
+until the next promotion into DST (an approval is used once).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.errors import UsageError
+from engine.gating import plan_hash
+from engine.gitrepo import CommitInfo, GitRepo
+from engine.model import Plan
+from engine.planner import make_plan
+from engine.session import Session
+from engine.state import read_state
+from engine.trailers import APPROVED_BY, ID, TO
+
+APPROVAL_FOR = "Promote-Approval-For"
+PLAN_HASH = "Promote-Plan-Hash"
+
+
+@dataclass(frozen=True)
+class Approval:
+    email: str
+    commit: str
+    when: datetime
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    plan: Plan
+    plan_hash: str
+    approver: str
+    commit: str | None  # None when this approver had already approved this plan
+    approvals: tuple[Approval, ...]
+
+
+def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> Plan:
+    """The plan `promote SRC DST` would compute for this hop, from the same code."""
+    if src not in session.graph.upstreams(dst):
+        raise UsageError(
+            f"{src!r} is not an upstream of {dst!r}: approvals and checks are per hop "
+            f"(upstreams of {dst}: {', '.join(session.graph.upstreams(dst)) or 'none'})"
+        )
+    src_state = read_state(session.plugins, session.root, session.environment(src))
+    dst_state = read_state(session.plugins, session.root, session.environment(dst))
+    return make_plan(session.plugins, src_state, dst_state, session.repo.head(), only)
+
+
+def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> ApprovalResult:
+    """Record the current Git identity's approval of the current SRC → DST plan."""
+    session.environment(src), session.environment(dst)
+    plan = hop_plan(session, src, dst, only)
+    if plan.empty:
+        raise UsageError(f"nothing to approve: {dst} already runs {src}'s versions")
+    _name, email = session.repo.identity()
+    if not email:
+        raise UsageError("no Git identity to approve as: set `git config user.email`")
+    digest = plan_hash(plan)
+    existing = approvals_of(session.repo, src, dst, digest)
+    if any(a.email == email.lower() for a in existing):
+        return ApprovalResult(plan, digest, email, None, tuple(existing))
+    commit = session.repo.commit_empty(approval_message(plan, digest, email))
+    approvals = approvals_of(session.repo, src, dst, digest)
+    return ApprovalResult(plan, digest, email, commit, tuple(approvals))
+
+
+def approval_message(plan: Plan, digest: str, email: str) -> str:
+    changes = [f"- {c.ref}: {c.old} → {c.new}" for c in plan.changes]
+    return "\n".join(
+        [
+            f"approve({plan.dst}): {plan.src} → {plan.dst} plan {digest}",
+            "",
+            *changes,
+            "",
+            f"{APPROVAL_FOR}: {plan.src} -> {plan.dst}",
+            f"{PLAN_HASH}: {digest}",
+            f"{APPROVED_BY}: {email}",
+            "",
+        ]
+    )
+
+
+def approvals_of(repo: GitRepo, src: str, dst: str, digest: str) -> list[Approval]:
+    """Distinct approvers of this plan since the last promotion into DST, oldest first."""
+    since = last_promotion_into(repo, dst)
+    rev = f"{since}..HEAD" if since else "HEAD"
+    hop = f"{src} -> {dst}"
+    by_email: dict[str, Approval] = {}
+    for commit in reversed(repo.log(grep=f"^{APPROVAL_FOR}: ", rev=rev)):
+        if commit.trailer(APPROVAL_FOR) != hop or commit.trailer(PLAN_HASH) != digest:
+            continue
+        email = _approver(commit)
+        if email and email not in by_email:
+            by_email[email] = Approval(email, commit.sha, commit.when)
+    return list(by_email.values())
+
+
+def _approver(commit: CommitInfo) -> str | None:
+    """The approver is the commit's author; a trailer naming someone else is not an approval."""
+    claimed = (commit.trailer(APPROVED_BY) or "").strip().lower()
+    return claimed if claimed and claimed == commit.author_email.lower() else None
+
+
+def last_promotion_into(repo: GitRepo, dst: str) -> str | None:
+    for commit in repo.log(grep=f"^{TO}: {re.escape(dst)}$"):
+        if commit.trailer(ID) and commit.trailer(TO) == dst:
+            return commit.sha
+    return None

@@ -1,0 +1,137 @@
+"""Gates without promoting: `approve` records an approval, `check` evaluates the gates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.errors import EXIT_BLOCKED
+
+if TYPE_CHECKING:
+    from engine.model import Plan, Verdict
+
+SrcArgument = Annotated[str, typer.Argument(help="Environment whose versions would be promoted.")]
+DstArgument = Annotated[str, typer.Argument(help="Environment that would receive them.")]
+OnlyOption = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Only these artifacts (name or glob), as `promote --only`."),
+]
+
+
+class CheckReporter:
+    """Prints plan and verdicts of every hop as `promote` does; never asks, never writes."""
+
+    def __init__(self, output: OutputFormat) -> None:
+        self.quiet = output is OutputFormat.json
+        self.console = console()
+
+    def plan(self, plan: Plan) -> None:
+        if not self.quiet:
+            from engine.cli.views import show_plan
+
+            show_plan(self.console, plan)
+
+    def verdicts(self, plan: Plan, verdicts: Sequence[Verdict]) -> None:
+        if self.quiet:
+            return
+        from engine.cli.views import show_verdicts
+
+        if verdicts:
+            show_verdicts(self.console, verdicts)
+        else:
+            self.console.print(f"  [dim]{plan.dst} has no gates[/]")
+
+    def confirm(self, plan: Plan) -> bool:
+        return False  # unreachable with dry_run, and `check` must never write
+
+
+def check(
+    ctx: typer.Context,
+    src: SrcArgument,
+    dst: DstArgument,
+    only: OnlyOption = None,
+    via: Annotated[
+        str | None, typer.Option("--via", help="Environment to pass through, as `promote --via`.")
+    ] = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Evaluate DST's gates for `promote SRC DST` without promoting; exit 3 if any blocks.
+
+    Over several hops, each hop is checked with the versions the previous hops would carry, up to
+    the first hop that would block (exactly where `promote SRC DST` would stop).
+    """
+    from engine.cli.views import hop_json
+    from engine.promotion import PromoteOptions, promote
+
+    session = session_from(ctx)
+    reporter = CheckReporter(output)
+    options = PromoteOptions(only=tuple(only or ()), via=via, dry_run=True)
+    results = promote(session, src, dst, options, reporter)
+    blocked = any(r.status == "blocked" for r in results)
+    if output is OutputFormat.json:
+        hops = [{**hop_json(r), "status": _check_status(r.status)} for r in results]
+        emit_json({"passed": not blocked, "hops": hops})
+    else:
+        for r in results:
+            _show_check(reporter.console, r.plan, _check_status(r.status))
+    return EXIT_BLOCKED if blocked else 0
+
+
+def _check_status(status: str) -> str:
+    return {"dry-run": "passed", "unchanged": "unchanged"}.get(status, status)
+
+
+def _show_check(out, plan: Plan, status: str) -> None:
+    word = {"passed": "[green]would pass[/]", "blocked": "[red]blocked[/]"}.get(status, status)
+    out.print(f"{word} {plan.src} → {plan.dst}: nothing was written")
+
+
+def approve(
+    ctx: typer.Context,
+    src: SrcArgument,
+    dst: DstArgument,
+    only: OnlyOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> None:
+    """Approve the current SRC → DST plan as your Git identity (an empty commit with trailers).
+
+    The approval is bound to a hash of the plan: once SRC moves on, it no longer counts.
+    """
+    from engine.approvals import approve as record
+
+    session = session_from(ctx)
+    result = record(session, src, dst, tuple(only or ()))
+    if output is OutputFormat.json:
+        emit_json(
+            {
+                **result.plan.as_json(),
+                "plan_hash": result.plan_hash,
+                "approver": result.approver,
+                "commit": result.commit,
+                "approvers": [a.email for a in result.approvals],
+            }
+        )
+        return
+    out = console()
+    from engine.cli.views import show_plan
+
+    show_plan(out, result.plan)
+    who = ", ".join(a.email for a in result.approvals)
+    if result.commit is None:
+        out.print(f"{result.approver} had already approved plan {result.plan_hash}; no new commit")
+    else:
+        out.print(
+            f"[green]approved[/] plan {result.plan_hash} {src} → {dst} as {result.approver}: "
+            f"commit {result.commit[:12]}"
+        )
+    out.print(f"approvals of this plan so far: {len(result.approvals)} ({who})")
+    if not any(spec.name == "approval" for spec in session.environment(dst).gates):
+        out.print(f"  [dim]note: {dst} has no approval gate; this approval is only a record[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+    app.command("approve")(approve)

@@ -1,0 +1,69 @@
+"""`- approval: {required: 2, distinct_from_promoter: true, approvers: ["*@example.com"]}`.
+
+Counts distinct approvers of *this* plan, recorded by `promote approve SRC DST` since the last
+promotion into DST (see `engine.approvals`). Not enough approvals is `pending`: it may pass later.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Any
+
+from engine.interfaces import GateContext
+from engine.model import Outcome, Verdict
+from engine.plugins import hookimpl
+
+NAME = "approval"
+KEYS = ("required", "distinct_from_promoter", "approvers")
+
+
+class Approval:
+    def check_options(self, options: Any) -> str | None:
+        options = {} if options is None else options  # `- approval:` alone: one approval
+        if not isinstance(options, dict):
+            return "expected a mapping like {required: 2, distinct_from_promoter: true}"
+        unknown = sorted(set(options) - set(KEYS))
+        if unknown:
+            return f"unknown option {unknown[0]!r} (allowed: {', '.join(KEYS)})"
+        required = options.get("required", 1)
+        if isinstance(required, bool) or not isinstance(required, int) or required < 1:
+            return f"required: expected a whole number of approvals >= 1, got {required!r}"
+        if not isinstance(options.get("distinct_from_promoter", False), bool):
+            return "distinct_from_promoter: expected true or false"
+        approvers = options.get("approvers", ["*"])
+        if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
+            return 'approvers: expected a list of email globs, e.g. ["*@example.com"]'
+        return None
+
+    def evaluate(self, context: GateContext, options: Any) -> Verdict:
+        from engine.approvals import approvals_of
+
+        options = options or {}
+        required = options.get("required", 1)
+        patterns = [p.lower() for p in options.get("approvers", ["*"])]
+        promoter = context.promoter.lower()
+        approvals = approvals_of(
+            context.repo, context.src.name, context.dst.name, context.plan_hash
+        )
+        counted, ignored = [], []
+        for approval in approvals:
+            if options.get("distinct_from_promoter") and approval.email == promoter:
+                ignored.append(f"{approval.email} (the promoter)")
+            elif not any(fnmatchcase(approval.email, p) for p in patterns):
+                ignored.append(f"{approval.email} (not in approvers)")
+            else:
+                counted.append(approval.email)
+        summary = f"{len(counted)} of {required} approvals of plan {context.plan_hash}"
+        if counted:
+            summary += f" ({', '.join(counted)})"
+        if ignored:
+            summary += f"; not counted: {', '.join(ignored)}"
+        if len(counted) >= required:
+            return Verdict(NAME, Outcome.PASSED, summary, approvers=tuple(counted))
+        hint = f"; run `promote approve {context.src.name} {context.dst.name}`"
+        return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=tuple(counted))
+
+
+@hookimpl
+def promote_register_gates(register) -> None:
+    register(NAME, Approval())

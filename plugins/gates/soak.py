@@ -1,0 +1,57 @@
+"""`- soak: 30m`: the versions being promoted have run in SRC at least this long.
+
+The clock starts at the committer date of the commit that made SRC run each version, found from
+Git alone (`engine.provenance`); the youngest artifact of the plan decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.durations import format_duration, parse_duration
+from engine.interfaces import GateContext
+from engine.model import Outcome, Verdict
+from engine.plugins import hookimpl
+
+NAME = "soak"
+
+
+class Soak:
+    def check_options(self, options: Any) -> str | None:
+        try:
+            parse_duration(options)
+        except ValueError as exc:
+            return str(exc)
+        return None
+
+    def evaluate(self, context: GateContext, options: Any) -> Verdict:
+        from engine.provenance import pinned_since
+
+        required = parse_duration(options)
+        if context.plugins is None:
+            raise RuntimeError("the soak gate needs the loaded plugins in its context")
+        wanted = {c.ref: c.new for c in context.plan.changes}
+        since = pinned_since(context.plugins, context.repo, context.src, wanted)
+        src = context.src.name
+        missing = [s for s in since.values() if s.commit is None]
+        if missing:
+            first = missing[0]
+            return Verdict(
+                NAME,
+                Outcome.PENDING,
+                f"{first.ref.name} {first.version} is not committed in {src} yet (needs {options})",
+            )
+        dated = [(s.commit, s) for s in since.values() if s.commit is not None]
+        commit, youngest = max(dated, key=lambda pair: pair[0].when)
+        age = context.now - commit.when
+        shown = f"{format_duration(age)} in {src}"
+        where = f"{youngest.ref.name} {youngest.version} since {commit.sha[:12]}"
+        if age >= required:
+            return Verdict(NAME, Outcome.PASSED, f"{shown} >= {options} ({where})")
+        wait = format_duration(required - age)
+        return Verdict(NAME, Outcome.PENDING, f"{shown} < {options} ({where}; passes in {wait})")
+
+
+@hookimpl
+def promote_register_gates(register) -> None:
+    register(NAME, Soak())

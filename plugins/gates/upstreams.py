@@ -1,0 +1,47 @@
+"""`- upstreams: all`: for fan-in, every upstream of DST already runs the versions promoted.
+
+Each upstream is read as committed at HEAD (Git is the truth, not a dirty working tree). An
+upstream that does not use an artifact at all is not waited for. A lagging upstream is `pending`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.interfaces import GateContext
+from engine.model import Outcome, Verdict
+from engine.plugins import hookimpl
+
+NAME = "upstreams"
+
+
+class Upstreams:
+    def check_options(self, options: Any) -> str | None:
+        if options != "all":
+            return f"expected `upstreams: all`, got {options!r}"
+        return None
+
+    def evaluate(self, context: GateContext, options: Any) -> Verdict:
+        from engine.provenance import environment_inputs, versions_at
+
+        if context.plugins is None:
+            raise RuntimeError("the upstreams gate needs the loaded plugins in its context")
+        lagging = []
+        upstreams = context.dst.upstreams
+        for name in upstreams:
+            env = context.environments[name]
+            inputs = environment_inputs(context.repo.root, env)
+            runs = versions_at(context.plugins, context.repo, env, "HEAD", inputs)
+            for change in context.plan.changes:
+                version = runs.get(change.ref)
+                if version is not None and version != change.new:
+                    lagging.append(f"{name} runs {change.ref.name} {version}, not {change.new}")
+        if lagging:
+            return Verdict(NAME, Outcome.PENDING, "; ".join(lagging))
+        names = ", ".join(upstreams)
+        return Verdict(NAME, Outcome.PASSED, f"every upstream ({names}) runs these versions")
+
+
+@hookimpl
+def promote_register_gates(register) -> None:
+    register(NAME, Upstreams())
