@@ -133,6 +133,7 @@ def test_a_commit_that_does_not_render_fails_one_environment_not_all(repo, cli, 
 def test_promote_reconcile_failure_is_exit_1_after_the_commit(example_repo, memory_target, cli):  # noqa: F811
     set_target(example_repo, "prod", "{kind: memory, fail: apply}")
     before = git(example_repo, "rev-parse", "HEAD")
+    assert cli(example_repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     result = cli(example_repo, "uat", "prod", "--yes", "--reconcile", "-o", "json")
     assert result.exit_code == 1
     document = result.json()
@@ -142,6 +143,7 @@ def test_promote_reconcile_failure_is_exit_1_after_the_commit(example_repo, memo
 
 
 def test_promote_dry_run_with_reconcile_reconciles_nothing(repo, cli, memory_target):  # noqa: F811
+    assert cli(repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     result = cli(repo, "uat", "prod", "--dry-run", "--reconcile")
     assert result.exit_code == 0, result.stderr
     assert memory_target.CALLS == []

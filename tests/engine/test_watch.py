@@ -42,6 +42,7 @@ def test_a_new_commit_is_applied_on_the_next_tick(example_repo, memory_target, c
     set_target(example_repo, "prod", "{kind: memory}")
     watcher, reports, _ = make_watcher(example_repo)
     watcher.tick()
+    assert cli(example_repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     assert cli(example_repo, "uat", "prod", "--yes").exit_code == 0
     watcher.tick()
     head = git(example_repo, "rev-parse", "HEAD").strip()

@@ -36,6 +36,9 @@ def test_console_script_runs_a_promotion_end_to_end(tmp_path):
     )
     assert run("init", "demo").returncode == 0
     repo = tmp_path / "demo"
+    blocked = run("uat", "prod", cwd=repo)
+    assert blocked.returncode == 3, blocked.stderr  # the example's prod wants one approval
+    assert run("approve", "uat", "prod", cwd=repo).returncode == 0
     promoted = run("uat", "prod", cwd=repo)  # stdin is not a terminal: no prompt
     assert promoted.returncode == 0, promoted.stderr
     assert "promoted uat → prod" in promoted.stdout
@@ -56,6 +59,7 @@ def test_status_json_shows_versions_and_lag(example_repo, cli):
 
 
 def test_status_after_promotion_shows_no_lag_and_the_last_promotion(example_repo, cli):
+    assert cli(example_repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     assert cli(example_repo, "uat", "prod", "--yes").exit_code == 0
     envs = {e["name"]: e for e in cli(example_repo, "status", "-o", "json").json()["environments"]}
     assert envs["prod"]["lagging"] == {}
@@ -67,6 +71,7 @@ def test_status_after_promotion_shows_no_lag_and_the_last_promotion(example_repo
 
 def test_history_reads_promotions_back_from_trailers(example_repo, cli):
     assert cli(example_repo, "int", "uat", "--yes").exit_code == 0
+    assert cli(example_repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     assert cli(example_repo, "uat", "prod", "--yes").exit_code == 0
     everything = cli(example_repo, "history", "--output", "json").json()["promotions"]
     assert [(p["from"], p["to"]) for p in everything] == [
@@ -94,6 +99,7 @@ def test_init_refuses_a_non_empty_directory(tmp_path, cli):
 def test_declining_the_prompt_writes_nothing(example_repo, monkeypatch, cli):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr("typer.confirm", lambda *a, **k: False)
+    assert cli(example_repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     head = git(example_repo, "rev-parse", "HEAD")
     result = cli(example_repo, "uat", "prod")
     assert result.exit_code == 1

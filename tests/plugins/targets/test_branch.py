@@ -67,6 +67,7 @@ def test_repeating_reconcile_is_a_no_op(example, cli):
 def test_after_a_promotion_diff_exits_1_until_reconcile(example, cli):
     assert cli(example, "reconcile", "prod").exit_code == 0
     assert cli(example, "diff", "prod").exit_code == 0
+    assert cli(example, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     assert cli(example, "uat", "prod", "--yes").exit_code == 0
     drift = cli(example, "diff", "prod")
     assert drift.exit_code == 1
@@ -85,6 +86,7 @@ def test_after_a_promotion_diff_exits_1_until_reconcile(example, cli):
 
 def test_promote_with_reconcile_updates_the_branch(example, cli):
     before = git_state(example)[1:3]
+    assert cli(example, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     result = cli(example, "uat", "prod", "--yes", "--reconcile")
     assert result.exit_code == 0, result.stderr
     assert git_state(example)[1:3] == before  # same branch, clean tree
@@ -100,6 +102,7 @@ def test_promote_with_reconcile_updates_the_branch(example, cli):
 
 
 def test_promote_reconcile_without_target_is_refused_before_committing(example_repo, cli):
+    assert cli(example_repo, "approve", "uat", "prod").exit_code == 0  # prod wants 1
     head = git(example_repo, "rev-parse", "HEAD")
     result = cli(example_repo, "uat", "prod", "--yes", "--reconcile")
     assert result.exit_code == 2
