@@ -179,7 +179,11 @@ def _gates(node: CommentedMap, shown: str) -> tuple[GateSpec, ...]:
     gates = node.get("gates", [])
     specs = []
     for index, entry in enumerate(gates):
-        ((gate_name, options),) = entry.items()
+        gate_name, options = next(iter(entry.items()))
+        if len(entry) > 1:
+            # `- command: [...]` followed by `  timeout: 30s`: the first key names the gate and
+            # the gate gets the whole entry, so its settings can sit beside its main value.
+            options = entry
         location = _locate(gates, [index], shown)
         specs.append(GateSpec(str(gate_name), dump_json_compatible(options), location))
     return tuple(specs)

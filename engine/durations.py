@@ -1,4 +1,5 @@
-"""Durations as people write them in graph files: `90s`, `30m`, `2h`, `1d`, `1h30m`."""
+"""Durations as people write them: `90s`, `30m`, `2h`, `1d`, `1h30m` (graph files, gates) and,
+for timeouts and intervals, also plain seconds and fractions (`90`, `0.5s`, `500ms`)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,22 @@ def format_duration(delta: timedelta) -> str:
         if count:
             out.append(f"{count}{unit}")
     return "".join(out) or "0s"
+
+
+_SECONDS_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|[dhms])")
+
+
+def parse_seconds(value: object) -> float:
+    """Seconds for a timeout or interval: a number of seconds or a duration like `1m30s`,
+    `0.5s` or `500ms`. Raises ValueError for anything else, negative numbers included."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"{value!r} is negative")
+        return float(value)
+    text = value.strip() if isinstance(value, str) else ""
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    parts = _SECONDS_PART.findall(text)
+    if not text or "".join(number + unit for number, unit in parts) != text:
+        raise ValueError(f"{value!r} is not a duration (e.g. 30s, 5m, 1h30m, 500ms)")
+    return sum(float(number) * (0.001 if unit == "ms" else _UNITS[unit]) for number, unit in parts)

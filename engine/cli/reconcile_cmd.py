@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,18 +13,17 @@ if TYPE_CHECKING:
     from engine.interfaces import ReconcileReport
 
 ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 ACTION_STYLE = {"created": "green", "configured": "yellow", "pruned": "red", "failed": "bold red"}
 
 
 def parse_duration(text: str, option: str) -> float:
-    """`30s`, `5m`, `1h30m`, `500ms` or plain seconds → seconds."""
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text.strip())
-    if re.fullmatch(r"\d+(?:\.\d+)?", text.strip()):
-        return float(text)
-    if not parts or "".join(n + u for n, u in parts) != text.strip():
-        raise UsageError(f"{option}: {text!r} is not a duration (e.g. 30s, 5m, 1h30m)")
-    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    """`30s`, `5m`, `1h30m`, `500ms` or plain seconds → seconds, positive."""
+    from engine.durations import parse_seconds
+
+    try:
+        seconds = parse_seconds(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a duration (e.g. 30s, 5m, 1h30m)") from None
     if seconds <= 0:
         raise UsageError(f"{option}: the duration must be positive")
     return seconds

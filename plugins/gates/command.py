@@ -1,8 +1,9 @@
 """`- command: ["python3", "checks/smoke.py"]`: a program decides.
 
-Also `- command: {run: ["python3", "checks/smoke.py"], timeout: 30s}`. The program runs from the
-repository root with the plan as JSON on stdin (and PROMOTE_* variables naming the hop); exit 0
-passes, anything else fails; the last line it prints is the reason. A timeout fails.
+A timeout may sit beside the command (`- command: [...]` then `  timeout: 30s`) or in the
+mapping form `- command: {run: [...], timeout: 30s}`. The program runs from the repository root
+with the plan as JSON on stdin (and PROMOTE_* variables naming the hop); exit 0 passes,
+anything else fails; the last line it prints is the reason. A timeout fails.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from engine.model import Outcome, Verdict
 from engine.plugins import hookimpl
 
 NAME = "command"
-KEYS = ("run", "timeout")
+KEYS = ("run", "timeout", NAME)  # NAME: the entry itself when `timeout:` sits beside it
 DEFAULT_TIMEOUT = timedelta(seconds=60)
 
 
 def _argv(options: Any) -> list[str]:
-    run = options.get("run") if isinstance(options, dict) else options
+    run = options.get("run", options.get(NAME)) if isinstance(options, dict) else options
     if isinstance(run, str):
         run = shlex.split(run)
     if not isinstance(run, list) or not run or not all(isinstance(a, str) for a in run):

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.durations import parse_seconds
 from engine.errors import ConfigError, PromoteError
 from engine.interfaces import DiffReport, ReconcileReport, TargetContext, TargetStatus
 from engine.plugins import hookimpl
@@ -20,7 +21,6 @@ from engine.plugins import hookimpl
 if TYPE_CHECKING:
     from engine.kube import KubeClient
 
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -53,15 +53,10 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 
 def parse_duration(value: str | int | float) -> float | None:
     """Seconds in `90`, `30s`, `5m`, `1h30m`; None when it is not a duration."""
-    if isinstance(value, bool):
+    try:
+        return parse_seconds(value)
+    except ValueError:
         return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    match = _DURATION.match(value.strip())
-    if not value.strip() or not match or not any(match.groups()):
-        return None
-    hours, minutes, seconds = (float(g or 0) for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
 
 
 def parse_options(options: Mapping[str, Any]) -> KubeOptions:

@@ -52,9 +52,14 @@ def test_a_failing_command_blocks_with_its_own_reason(gated_repo, cli, now):
     assert command["reason"] == "smoke test failed: /healthz returned 503 (exit 1)"
 
 
-def test_a_command_that_runs_too_long_fails(gated_repo, cli):
+@pytest.mark.parametrize(
+    "spelling",
+    ["- command: {{run: {argv}, timeout: 1s}}", "- command: {argv}\n  timeout: 1s"],
+    ids=["mapping", "beside"],
+)
+def test_a_command_that_runs_too_long_fails(gated_repo, cli, spelling):
     sleeper = json.dumps(["python3", "-c", "import time; time.sleep(30)"])
-    repo = gated_repo(f"- command: {{run: {sleeper}, timeout: 1s}}")
+    repo = gated_repo(spelling.format(argv=sleeper))
     result = cli(repo, "check", "qa", "prod", "--output", "json")
     assert result.exit_code == 3
     command = verdicts(result)["command"]
