@@ -5,8 +5,9 @@ Run: python benchmarks/promote_cli.py [--runs 5]
 Each figure is the median of N runs, printed next to a baseline measured in the same run on the
 same machine, so the ratio is what to compare across machines:
 - `promote --help` against a bare `python -c pass` (interpreter start-up, the floor for any CLI);
-- `promote uat prod` against the unavoidable external work of a promotion done by hand: three
-  `kubectl kustomize` builds (SRC, DST, DST after the edit) plus one `git commit`.
+- `promote uat prod` (gates included: the example's prod has an approval and an upstreams gate)
+  against the unavoidable external work of a promotion done by hand: three `kubectl kustomize`
+  builds (SRC, DST, DST after the edit) plus one `git commit`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def run(args: list[str], cwd: Path | None = None) -> None:
 def fresh_demo(root: Path, number: int) -> Path:
     target = root / f"demo-{number}"
     run([*PROMOTE, "init", str(target)])
+    run([*PROMOTE, "approve", "uat", "prod"], cwd=target)  # the example's prod wants one approval
     return target
 
 
