@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +23,7 @@ from tests.fake_k8s import FakeApiServer
 from tests.reconcile_helpers import memory_target, set_target  # noqa: F401
 
 START = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
+STARTUP_LIMIT_SECONDS = 60  # a bound for slow CI machines, not a timing assertion
 LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/default/leases"
 
 
@@ -311,3 +317,96 @@ def lease_holder(elector: LeaseElector | None) -> str | None:
     assert elector is not None
     found = elector.client.get(LEASE, elector.name, elector.namespace)
     return None if found is None else found["spec"]["holderIdentity"]
+
+
+# -- the CLI ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--all", "--leader-elect"], "--leader-elect only works with --watch"),
+        (["--watch", "--lease-name", "x"], "--lease-name needs --leader-elect"),
+        (["--watch", "--leader-elect", "--lease-duration", "1s"], "at least 2s"),
+        (["--watch", "--leader-elect", "--lease-duration", "2.5s"], "whole seconds"),
+        (["--watch", "--leader-elect", "--lease-duration", "soon"], "is not a duration"),
+        (["--watch", "--leader-elect", "--lease-name", "Promote_1"], "not a valid Kubernetes"),
+        (["--watch", "--leader-elect", "--lease-context", "missing"], "context 'missing'"),
+    ],
+)
+def test_bad_leader_election_flags_exit_2_and_change_nothing(
+    example_repo,
+    memory_target,  # noqa: F811
+    fake_k8s,
+    fake_kubeconfig,
+    monkeypatch,
+    cli,
+    args,
+    message,
+):
+    set_target(example_repo, "prod", "{kind: memory}")
+    monkeypatch.setenv("KUBECONFIG", str(fake_kubeconfig))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    result = cli(example_repo, "reconcile", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert memory_target.CALLS == []
+    assert fake_k8s.objects() == [o for o in fake_k8s.objects() if o["kind"] == "Namespace"]
+
+
+def test_non_leader_paths_do_not_import_kubernetes() -> None:
+    code = (
+        "import sys\n"
+        "import engine.watch, engine.cli.reconcile_cmd\n"
+        "print('LOADED' if 'kubernetes' in sys.modules else 'NOT LOADED')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout
+    assert out.strip() == "NOT LOADED"
+
+
+def test_watch_with_leader_election_end_to_end(example_repo, fake_k8s, fake_kubeconfig):
+    """The real process: it takes the Lease, reconciles, and releases the Lease on SIGTERM."""
+    set_target(example_repo, "prod", "{kind: branch, branch: rendered/prod}")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "KUBECONFIG": str(fake_kubeconfig)}
+    env.pop("KUBERNETES_SERVICE_HOST", None)
+    env["POD_NAME"] = "promote-0"
+    args = ["reconcile", "--watch", "--interval", "1s", "--leader-elect", "--lease-name", "prm"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from engine.cli.app import main; main()", *args],
+        cwd=example_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            if git_ok(example_repo, "rev-parse", "--verify", "--quiet", "refs/heads/rendered/prod"):
+                break
+            time.sleep(0.1)
+        assert process.poll() is None, process.communicate()
+        assert lease(fake_k8s, "prm")["spec"]["holderIdentity"] == "promote-0"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=STARTUP_LIMIT_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "leading: this replica reconciles" in err
+    assert "prod @" in out
+    assert lease(fake_k8s, "prm")["spec"]["holderIdentity"] == ""
+
+
+def git_ok(repo: Path, *args: str) -> bool:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True).returncode == 0
