@@ -136,7 +136,10 @@ class LeaseElector:
             jitter = 0.0 if self.is_leader() else random.uniform(0, 0.2) * self.retry_period
             if stop.wait(self.retry_period + jitter):
                 return
-            self.try_acquire_or_renew()
+            try:
+                self.try_acquire_or_renew()
+            except Exception as exc:  # a dead renewer would leave followers waiting forever
+                self._report(f"leader election: {type(exc).__name__}: {exc}")
 
     def release(self) -> None:
         """Give the Lease up if we hold it, so a follower takes over at once instead of
