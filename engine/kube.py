@@ -228,6 +228,33 @@ class KubeClient:
             **query,
         )
 
+    def create(
+        self, info: ResourceInfo, obj: dict[str, Any], *, field_manager: str | None = None
+    ) -> dict[str, Any]:
+        """POST a new object; one that already exists is a `KubeError` with status 409."""
+        meta = obj["metadata"]
+        return self._call(
+            "POST",
+            info.path(meta.get("namespace")),
+            f"create {info.kind}/{meta['name']}",
+            body=obj,
+            fieldManager=field_manager,
+        )
+
+    def replace(
+        self, info: ResourceInfo, obj: dict[str, Any], *, field_manager: str | None = None
+    ) -> dict[str, Any]:
+        """PUT `obj` whole. Its `metadata.resourceVersion` makes this a compare-and-swap: a
+        stale one is a `KubeError` with status 409 (someone else wrote in between)."""
+        meta = obj["metadata"]
+        return self._call(
+            "PUT",
+            info.path(meta.get("namespace"), meta["name"]),
+            f"replace {info.kind}/{meta['name']}",
+            body=obj,
+            fieldManager=field_manager,
+        )
+
     def delete(
         self, info: ResourceInfo, name: str, namespace: str | None, *, dry_run: bool = False
     ) -> None:

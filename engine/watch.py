@@ -4,6 +4,11 @@ Every tick: pull the repository (when it has a remote), re-read the graph, and f
 environment either re-apply (HEAD moved, or the last apply did not succeed) or just diff, and
 re-apply when the target drifted. Errors back off exponentially and never end the loop; only
 the stop event (SIGTERM/SIGINT) does.
+
+With an `elector` (leader election, `engine.leader`) only the replica holding the Lease acts:
+leadership is checked before each tick and before each environment, and renewed from a
+background thread so that a long tick neither loses the Lease while healthy nor goes on acting
+after it could not renew it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.config import find_config, find_repo_root
 from engine.errors import PromoteError
@@ -22,6 +28,9 @@ from engine.interfaces import ReconcileReport
 from engine.model import Environment
 from engine.reconcile import Snapshot, diff_env, reconcile_env, snapshot, succeeded, targeted
 from engine.session import Session, open_session
+
+if TYPE_CHECKING:
+    from engine.leader import LeaseElector
 
 MAX_BACKOFF_SECONDS = 300.0
 WAIT_SLICE_SECONDS = 0.2  # how quickly a stop request is noticed while sleeping
@@ -62,11 +71,24 @@ class Watcher:
     log: Callable[[str], None] = print
     stop: threading.Event = field(default_factory=threading.Event)
     memory: dict[str, EnvMemory] = field(default_factory=dict)
+    elector: LeaseElector | None = None  # None: no leader election, always act
+    _election_state: str = field(default="", init=False, repr=False)  # last logged about it
 
     def run(self) -> None:
         backoff = Backoff(self.interval, max(self.interval, MAX_BACKOFF_SECONDS))
         self.log(f"watching every {self.interval:g}s (SIGTERM or Ctrl-C stops)")
+        renewer = self._start_election()
+        try:
+            self._loop(backoff)
+        finally:
+            self._end_election(renewer)
+        self.log("stopped")
+
+    def _loop(self, backoff: Backoff) -> None:
         while not self.stop.is_set():
+            if self.elector is not None and not self.leading():
+                self._sleep(self.elector.retry_period)
+                continue
             try:
                 failed = not self.tick()
             except Exception as exc:  # a tick never ends the loop: log, back off, try again
@@ -76,10 +98,47 @@ class Watcher:
             if failed:
                 self.log(f"retrying in {delay:g}s")
             self._sleep(delay)
-        self.log("stopped")
+
+    def _start_election(self) -> threading.Thread | None:
+        if self.elector is None:
+            return None
+        self.elector.try_acquire_or_renew()  # the first round before the first tick
+        renewer = threading.Thread(
+            target=self.elector.run, args=(self.stop,), daemon=True, name="promote-lease"
+        )
+        renewer.start()
+        return renewer
+
+    def _end_election(self, renewer: threading.Thread | None) -> None:
+        if self.elector is None or renewer is None:
+            return
+        self.stop.set()  # also when the loop ended by an exception: the renewer must end too
+        renewer.join()
+        self.elector.release()
+
+    def leading(self) -> bool:
+        """Whether this replica may act now; logs each change (once, not every check)."""
+        if self.elector is None:
+            return True
+        leader = self.elector.is_leader()
+        holder = self.elector.holder or "nobody"
+        state = "leader" if leader else f"waiting for leadership (held by {holder})"
+        if state != self._election_state:
+            if leader:
+                self.memory.clear()  # another replica acted meanwhile: re-apply, do not trust
+                self.log("leading: this replica reconciles")
+            elif self._election_state == "leader":
+                self.log(f"lost leadership; {state}")
+            else:
+                self.log(state)
+            self._election_state = state
+        return leader
 
     def tick(self) -> bool:
-        """One pass over every targeted environment; True when everything went well."""
+        """One pass over every targeted environment; True when everything went well.
+        A replica that does not lead does nothing (and that is not a failure)."""
+        if not self.leading():
+            return True
         ok = self._pull()
         session = open_session(self.cwd, self.config_file)
         environments = targeted(session, self.names)
@@ -87,7 +146,7 @@ class Watcher:
             self.log("no environment has a target: nothing to do")
         with snapshot(session) as snap:
             for env in environments:
-                if self.stop.is_set():
+                if self.stop.is_set() or not self.leading():
                     break
                 try:
                     ok = self._visit(session, env, snap) and ok

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -11,9 +14,22 @@ from engine.errors import EXIT_FAILURE, EXIT_USAGE, PromoteError, UsageError
 
 if TYPE_CHECKING:
     from engine.interfaces import ReconcileReport
+    from engine.leader import LeaseElector
 
 ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
 ACTION_STYLE = {"created": "green", "configured": "yellow", "pruned": "red", "failed": "bold red"}
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+MIN_LEASE_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class LeaseOptions:
+    """Where the Lease lives and how long it lasts (`--leader-elect`)."""
+
+    name: str
+    namespace: str | None  # None: the client's namespace (in-cluster or the context's)
+    context: str | None  # None: in-cluster config inside a Pod, else the current context
+    duration: float
 
 
 def parse_duration(text: str, option: str) -> float:
@@ -123,6 +139,30 @@ def reconcile(
     ] = "30s",
     timeout: Annotated[str, typer.Option("--timeout", help="How long to wait for health.")] = "5m",
     output: OutputOption = OutputFormat.text,
+    leader_elect: Annotated[
+        bool,
+        typer.Option(
+            "--leader-elect", help="With --watch: act only while holding a Kubernetes Lease."
+        ),
+    ] = False,
+    lease_name: Annotated[
+        str | None, typer.Option("--lease-name", help="The Lease's name (default: promote).")
+    ] = None,
+    lease_namespace: Annotated[
+        str | None,
+        typer.Option("--lease-namespace", help="The Lease's namespace (default: the client's)."),
+    ] = None,
+    lease_context: Annotated[
+        str | None,
+        typer.Option(
+            "--lease-context",
+            help="Kubeconfig context for the Lease (default: in-cluster, else current).",
+        ),
+    ] = None,
+    lease_duration: Annotated[
+        str | None,
+        typer.Option("--lease-duration", help="How long a Lease lasts unrenewed (default: 15s)."),
+    ] = None,
 ) -> int:
     """Render at HEAD, apply, prune and wait for health. Exit 1 when unhealthy or failed."""
     if env is not None and all_:
@@ -130,9 +170,17 @@ def reconcile(
     if env is None and not all_ and not watch:
         raise UsageError("give an environment to reconcile, or --all")
     seconds = parse_duration(timeout, "--timeout")
+    given = {
+        "--lease-name": lease_name,
+        "--lease-namespace": lease_namespace,
+        "--lease-context": lease_context,
+        "--lease-duration": lease_duration,
+    }
+    lease = _lease_options(leader_elect, watch, given)
     if watch:
         every = parse_duration(interval, "--interval")
-        return _watch(ctx, None if env is None else [env], every, dry_run, seconds, output)
+        names = None if env is None else [env]
+        return _watch(ctx, names, every, dry_run, seconds, output, lease)
     from engine.reconcile import reconcile_many
 
     reports = reconcile_many(
@@ -142,6 +190,39 @@ def reconcile(
     from engine.reconcile import succeeded
 
     return 0 if all(succeeded(r) for r in reports) else EXIT_FAILURE
+
+
+def _lease_options(
+    leader_elect: bool, watch: bool, given: dict[str, str | None]
+) -> LeaseOptions | None:
+    """Check the leader-election flags before anything runs; None without --leader-elect."""
+    if leader_elect and not watch:
+        raise UsageError("--leader-elect only works with --watch")
+    if not leader_elect:
+        stray = [flag for flag, value in given.items() if value is not None]
+        if stray:
+            raise UsageError(f"{stray[0]} needs --leader-elect")
+        return None
+    name = given["--lease-name"] or "promote"
+    if not _DNS_SUBDOMAIN.fullmatch(name):
+        raise UsageError(f"--lease-name: {name!r} is not a valid Kubernetes object name")
+    duration = parse_duration(given["--lease-duration"] or "15s", "--lease-duration")
+    if duration != int(duration) or duration < MIN_LEASE_SECONDS:
+        raise UsageError(
+            f"--lease-duration: a Lease lasts whole seconds, at least {MIN_LEASE_SECONDS}s"
+        )
+    return LeaseOptions(name, given["--lease-namespace"], given["--lease-context"], duration)
+
+
+def _elector(lease: LeaseOptions, log: Callable[[str], None]) -> LeaseElector:
+    from engine.kube import connect
+    from engine.leader import LeaseElector
+
+    # a request must not outlast the retry period by much: renewal is what keeps us leading
+    client = connect(context=lease.context, request_timeout=lease.duration / 3)
+    return LeaseElector(
+        client, name=lease.name, namespace=lease.namespace, duration=lease.duration, log=log
+    )
 
 
 def _show(reports: list[ReconcileReport], output: OutputFormat) -> None:
@@ -163,6 +244,7 @@ def _watch(
     dry_run: bool,
     timeout: float,
     output: OutputFormat,
+    lease: LeaseOptions | None,
 ) -> int:
     import json
     import sys
@@ -183,6 +265,10 @@ def _watch(
             for line in report_lines(report):
                 console().print(line)
 
+    def log(message: str) -> None:
+        err.print(f"[dim]{_now()}[/] {message}")
+
+    elector = None if lease is None else _elector(lease, log)
     watcher = Watcher(
         Path.cwd(),
         options.get("config"),
@@ -191,10 +277,15 @@ def _watch(
         timeout,
         on_report,
         names=names,
-        log=lambda message: err.print(f"[dim]{_now()}[/] {message}"),
+        log=log,
+        elector=elector,
     )
     install_stop_handlers(watcher.stop)
-    watcher.run()
+    try:
+        watcher.run()
+    finally:
+        if elector is not None:
+            elector.client.close()
     return 0
 
 

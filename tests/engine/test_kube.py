@@ -108,3 +108,31 @@ def test_cli_help_and_plugin_loading_do_not_import_kubernetes() -> None:
         check=True,
     ).stdout
     assert out.strip().endswith("NOT LOADED")
+
+
+def test_create_and_replace_are_compare_and_swap(fake_k8s: FakeApiServer, fake_kubeconfig: Path):
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "cas", "namespace": "default"},
+        "data": {"n": "1"},
+    }
+    with connect(kubeconfig=str(fake_kubeconfig)) as kube:
+        cm = kube.resource("v1", "ConfigMap")
+        created = kube.create(cm, body)
+        with pytest.raises(KubeError) as exists:
+            kube.create(cm, body)
+        assert exists.value.status == 409
+        first = {**created, "data": {"n": "2"}}
+        replaced = kube.replace(cm, first)
+        assert replaced["data"] == {"n": "2"}
+        with pytest.raises(KubeError) as stale:
+            kube.replace(cm, {**created, "data": {"n": "3"}})  # created's resourceVersion
+        assert (stale.value.status, stale.value.transient) == (409, False)
+    assert fake_k8s.get_object("v1", "ConfigMap", "cas", "default")["data"] == {"n": "2"}
+    assert [r.method for r in fake_k8s.requests if "/configmaps" in r.path] == [
+        "POST",
+        "POST",
+        "PUT",
+        "PUT",
+    ]
