@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED
 
 if TYPE_CHECKING:
-    from engine.model import Plan, Verdict
+    from engine.model import Plan
 
 SrcArgument = Annotated[str, typer.Argument(help="Environment whose versions would be promoted.")]
 DstArgument = Annotated[str, typer.Argument(help="Environment that would receive them.")]
@@ -21,28 +21,13 @@ OnlyOption = Annotated[
 ]
 
 
-class CheckReporter:
+class CheckReporter(PrintingReporter):
     """Prints plan and verdicts of every hop as `promote` does; never asks, never writes."""
 
+    show_no_gates = True
+
     def __init__(self, output: OutputFormat) -> None:
-        self.quiet = output is OutputFormat.json
-        self.console = console()
-
-    def plan(self, plan: Plan) -> None:
-        if not self.quiet:
-            from engine.cli.views import show_plan
-
-            show_plan(self.console, plan)
-
-    def verdicts(self, plan: Plan, verdicts: Sequence[Verdict]) -> None:
-        if self.quiet:
-            return
-        from engine.cli.views import show_verdicts
-
-        if verdicts:
-            show_verdicts(self.console, verdicts)
-        else:
-            self.console.print(f"  [dim]{plan.dst} has no gates[/]")
+        super().__init__(output is OutputFormat.json)
 
     def confirm(self, plan: Plan) -> bool:
         return False  # unreachable with dry_run, and `check` must never write

@@ -3,40 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.cli.common import OutputFormat, OutputOption, emit_json, session_from
+from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from engine.interfaces import ReconcileReport
-    from engine.model import Plan, Verdict
+    from engine.model import Plan
     from engine.promotion import HopResult
     from engine.session import Session
 
 
-class TextReporter:
+class TextReporter(PrintingReporter):
     def __init__(self, assume_yes: bool, output: OutputFormat) -> None:
+        super().__init__(output is OutputFormat.json)
         self.assume_yes = assume_yes
-        self.quiet = output is OutputFormat.json
-        self.console = console()
-
-    def plan(self, plan: Plan) -> None:
-        if not self.quiet:
-            from engine.cli.views import show_plan
-
-            show_plan(self.console, plan)
-
-    def verdicts(self, plan: Plan, verdicts: Sequence[Verdict]) -> None:
-        if not self.quiet:
-            from engine.cli.views import show_verdicts
-
-            show_verdicts(self.console, verdicts)
 
     def confirm(self, plan: Plan) -> bool:
         # Never prompt when nobody can answer (CI, pipes).

@@ -91,3 +91,32 @@ def show_result(console: Console, result: HopResult) -> None:
         console.print(f"[yellow]dry run[/] {plan.src} → {plan.dst}: nothing was written")
     elif result.status == "declined":
         console.print(f"declined {plan.src} → {plan.dst}: nothing was written")
+
+
+class PrintingReporter:
+    """Shows every hop's plan and verdicts (nothing in JSON mode, which prints at the end).
+
+    Subclasses decide `confirm`; `show_no_gates` says whether a gate-less hop is mentioned."""
+
+    show_no_gates = False
+
+    def __init__(self, output_json: bool) -> None:
+        from engine.cli.common import console
+
+        self.quiet = output_json
+        self.console = console()
+
+    def plan(self, plan: Plan) -> None:
+        if not self.quiet:
+            show_plan(self.console, plan)
+
+    def verdicts(self, plan: Plan, verdicts: Sequence[Verdict]) -> None:
+        if self.quiet:
+            return
+        if verdicts:
+            show_verdicts(self.console, verdicts)
+        elif self.show_no_gates:
+            self.console.print(f"  [dim]{plan.dst} has no gates[/]")
+
+    def confirm(self, plan: Plan) -> bool:
+        raise NotImplementedError
