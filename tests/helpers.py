@@ -62,3 +62,23 @@ def kustomize_build(path: Path) -> list[dict[str, Any]]:
         ["kubectl", "kustomize", str(path)], capture_output=True, text=True, check=True
     ).stdout
     return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def loads_kubernetes(code: str) -> bool:
+    """Whether running `code` in a fresh interpreter (this checkout on the path) imports the
+    `kubernetes` package: paths that do not talk to a cluster must stay light."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    probe = (
+        code + "\nimport sys\nprint('LOADED' if 'kubernetes' in sys.modules else 'NOT LOADED')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout
+    return out.strip().splitlines()[-1] == "LOADED"

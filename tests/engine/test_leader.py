@@ -20,6 +20,7 @@ from engine.kube import KubeClient, connect
 from engine.leader import LEASE, LeaseElector
 from engine.watch import Watcher
 from tests.fake_k8s import FakeApiServer
+from tests.helpers import loads_kubernetes
 from tests.reconcile_helpers import memory_target, set_target  # noqa: F401
 
 START = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
@@ -355,21 +356,8 @@ def test_bad_leader_election_flags_exit_2_and_change_nothing(
 
 
 def test_non_leader_paths_do_not_import_kubernetes() -> None:
-    code = (
-        "import sys\n"
-        "import engine.watch, engine.cli.reconcile_cmd\n"
-        "print('LOADED' if 'kubernetes' in sys.modules else 'NOT LOADED')\n"
-    )
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
-        check=True,
-    ).stdout
-    assert out.strip() == "NOT LOADED"
+    code = "import engine.watch, engine.cli.reconcile_cmd\n"
+    assert not loads_kubernetes(code)
 
 
 def test_watch_with_leader_election_end_to_end(example_repo, fake_k8s, fake_kubeconfig):
