@@ -96,6 +96,7 @@ def test_cli_help_and_plugin_loading_do_not_import_kubernetes() -> None:
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
     )
     assert not loads_kubernetes(code)
+    assert loads_kubernetes("import engine.kube")  # the probe itself can tell
 
 
 def test_create_and_replace_are_compare_and_swap(fake_k8s: FakeApiServer, fake_kubeconfig: Path):
