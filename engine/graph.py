@@ -43,7 +43,17 @@ class PromotionGraph:
             return self.environments[name]
         except KeyError:
             known = ", ".join(self.in_order())
-            raise UsageError(f"unknown environment {name!r} (known: {known})") from None
+            raise UsageError(
+                f"unknown environment {name!r} in {self.shown_file} (known: {known})"
+            ) from None
+
+    @property
+    def shown_file(self) -> str:
+        """The graph file as messages name it: relative to the repository when inside it."""
+        try:
+            return self.config.file.relative_to(self.config.repo_root).as_posix()
+        except ValueError:
+            return str(self.config.file)
 
     def in_order(self) -> list[str]:
         """Environments upstream first; ties broken by name so output is stable."""
@@ -67,7 +77,7 @@ class PromotionGraph:
             self[via]
             return self.path(src, via)[:-1] + self.path(via, dst)
         if not nx.has_path(self.dag, src, dst):
-            raise UsageError(f"no promotion path from {src!r} to {dst!r} in the graph")
+            raise UsageError(f"no promotion path from {src!r} to {dst!r} in {self.shown_file}")
         paths = list(nx.all_shortest_paths(self.dag, src, dst))
         if len(paths) > 1:
             shown = "; ".join(" → ".join(p) for p in sorted(paths))

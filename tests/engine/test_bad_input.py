@@ -121,12 +121,13 @@ def test_config_errors_name_line_and_column(make_repo, cli):
 def test_unknown_environment(make_repo, cli):
     repo = graph_repo(make_repo, GOOD)
     message = run_bad(cli, repo, "qa", "staging", "--yes")
-    assert "unknown environment 'staging'" in message and "qa" in message
+    assert "unknown environment 'staging' in environments/graph.yaml" in message and "qa" in message
 
 
 def test_no_path_between_environments(make_repo, cli):
     repo = graph_repo(make_repo, GOOD)
-    assert "no promotion path from 'prod' to 'qa'" in run_bad(cli, repo, "prod", "qa", "--yes")
+    message = run_bad(cli, repo, "prod", "qa", "--yes")
+    assert "no promotion path from 'prod' to 'qa' in environments/graph.yaml" in message
 
 
 def test_dirty_destination_is_refused(make_repo, cli):
