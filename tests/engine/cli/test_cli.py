@@ -115,3 +115,13 @@ def _images(path: Path) -> dict[str, str]:
             name, _, tag = container["image"].rpartition(":")
             images[name] = tag
     return images
+
+
+def test_push_sends_the_promotion_commits_to_origin(example_repo, cli, tmp_path):
+    remote = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(example_repo, "remote", "add", "origin", str(remote))
+    git(example_repo, "push", "--quiet", "origin", "main")
+    result = cli(example_repo, "int", "qa", "--yes", "--push")
+    assert result.exit_code == 0, result.stderr
+    assert git(remote, "rev-parse", "main") == git(example_repo, "rev-parse", "HEAD")
