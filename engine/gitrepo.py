@@ -29,6 +29,13 @@ class CommitInfo:
     committer_email: str
     subject: str
     trailers: tuple[tuple[str, str], ...] = field(default=())
+    authored: datetime | None = None
+
+    @property
+    def earliest(self) -> datetime:
+        """The earlier of committer and author date: `git log` shows the author date, and a
+        commit made with `git commit --date` carries its date only there."""
+        return min(self.when, self.authored) if self.authored else self.when
 
     def trailer(self, key: str) -> str | None:
         return next((v for k, v in self.trailers if k.lower() == key.lower()), None)
@@ -144,7 +151,8 @@ class GitRepo:
         max_count: int | None = None,
     ) -> list[CommitInfo]:
         """Commits newest first, with their trailers parsed by Git itself."""
-        fmt = "%x00".join(["%H", "%cI", "%ae", "%ce", "%s", "%(trailers:unfold,only)"]) + "%x1e"
+        fields = ["%H", "%cI", "%ae", "%ce", "%aI", "%s", "%(trailers:unfold,only)"]
+        fmt = "%x00".join(fields) + "%x1e"
         args = ["log", f"--format={fmt}", rev]
         if grep:
             args += ["-E", f"--grep={grep}"]
@@ -306,13 +314,21 @@ def _identity_env(repo: GitRepo) -> dict[str, str]:
 
 
 def _commit(record: str) -> CommitInfo:
-    sha, when, author, committer, subject, trailers = record.lstrip("\n").split(_FIELD, 5)
+    sha, when, author, committer, authored, subject, trailers = record.lstrip("\n").split(_FIELD, 6)
     pairs = []
     for line in trailers.splitlines():
         key, sep, value = line.partition(":")
         if sep:
             pairs.append((key.strip(), value.strip()))
-    return CommitInfo(sha, datetime.fromisoformat(when), author, committer, subject, tuple(pairs))
+    return CommitInfo(
+        sha,
+        datetime.fromisoformat(when),
+        author,
+        committer,
+        subject,
+        tuple(pairs),
+        datetime.fromisoformat(authored),
+    )
 
 
 def init_repository(directory: Path) -> GitRepo:

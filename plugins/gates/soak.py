@@ -1,6 +1,7 @@
 """`- soak: 30m`: the versions being promoted have run in SRC at least this long.
 
-The clock starts at the committer date of the commit that made SRC run each version, found from
+The clock starts at the date of the commit that made SRC run each version (the earlier of its
+author and committer dates: the one `git log` shows, which `git commit --date` sets), found from
 Git alone (`engine.provenance`); the youngest artifact of the plan decides.
 """
 
@@ -42,8 +43,8 @@ class Soak:
                 f"{first.ref.name} {first.version} is not committed in {src} yet (needs {options})",
             )
         dated = [(s.commit, s) for s in since.values() if s.commit is not None]
-        commit, youngest = max(dated, key=lambda pair: pair[0].when)
-        age = context.now - commit.when
+        commit, youngest = max(dated, key=lambda pair: pair[0].earliest)
+        age = context.now - commit.earliest
         shown = f"{format_duration(age)} in {src}"
         where = f"{youngest.ref.name} {youngest.version} since {commit.sha[:12]}"
         if age >= required:

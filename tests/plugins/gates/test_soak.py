@@ -96,3 +96,30 @@ def test_an_invalid_duration_is_a_config_error_with_its_location(gated_repo, cli
     assert result.exit_code == 2
     assert "environments/graph.yaml:" in result.stderr
     assert "soak" in result.stderr and "30 minutes" in result.stderr
+
+
+def test_git_commit_date_counts_like_git_log_shows_it(gated_repo, cli, now):
+    """`git commit --date` sets only the author date; that is the date `git log` shows."""
+    repo = gated_repo("- soak: 1h", arrived=timedelta(days=1))
+    (repo / "apps/qa/web.yaml").write_text(DEPLOYMENT.format(version="1.2.0"))
+    git(repo, "add", "--all")
+    committed_now = {"GIT_COMMITTER_DATE": now.isoformat()}
+    env_git_dated(
+        repo,
+        committed_now,
+        "commit",
+        "-qm",
+        "qa: 1.2.0",
+        f"--date={(now - timedelta(hours=2)).isoformat()}",
+    )
+    result = cli(repo, "check", "qa", "prod", "--output", "json")
+    assert result.exit_code == 0, result.stdout
+    assert "2h in qa >= 1h" in verdicts(result)["soak"]["reason"]
+
+
+def env_git_dated(root, extra_env, *args):
+    import os
+    import subprocess
+
+    env = {**os.environ, **extra_env}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
