@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -82,14 +83,8 @@ def _hop(
     options: PromoteOptions,
     reporter: Reporter,
     carried: dict | None,
-) -> tuple[HopResult, dict]:
-    src_state, dst_state = read_states(
-        session.plugins, session.root, [session.environment(src), session.environment(dst)]
-    )
-    if carried is not None:  # a dry run did not land the previous hop: carry its versions on
-        src_state = _with_carried(src_state, carried)
-    plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), options.only)
-    notify(session.plugins.pm, "promote_plan_ready", plan=plan)
+) -> tuple[HopResult, dict | None]:
+    plan, src_state, dst_state = _plan_hop(session, src, dst, options, carried)
     reporter.plan(plan)
     next_carry = src_state.versions if options.dry_run else None
     if plan.empty:
@@ -98,24 +93,62 @@ def _hop(
     verdicts = evaluate_gates(session, context)
     notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
     reporter.verdicts(plan, verdicts)
-    blocked = blocking(verdicts)
+    stopped = _stop_before_writing(plan, blocking(verdicts), options, context.dst, reporter)
+    if stopped is not None:
+        return HopResult(plan, tuple(verdicts), stopped), next_carry
+    return _land_hop(session, plan, dst_state, context.now, verdicts, options), None
+
+
+def _plan_hop(
+    session: Session, src: str, dst: str, options: PromoteOptions, carried: dict | None
+) -> tuple[Plan, EnvState, EnvState]:
+    src_state, dst_state = read_states(
+        session.plugins, session.root, [session.environment(src), session.environment(dst)]
+    )
+    if carried is not None:  # a dry run did not land the previous hop: carry its versions on
+        src_state = _with_carried(src_state, carried)
+    plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), options.only)
+    notify(session.plugins.pm, "promote_plan_ready", plan=plan)
+    return plan, src_state, dst_state
+
+
+def _stop_before_writing(
+    plan: Plan,
+    blocked: list[Verdict],
+    options: PromoteOptions,
+    dst: Environment,
+    reporter: Reporter,
+) -> str | None:
+    """Why this hop ends without a commit ("blocked", "dry-run", "declined"), or None."""
     if blocked and not options.force:
-        return HopResult(plan, tuple(verdicts), "blocked"), next_carry
-    if blocked and not context.dst.allow_force:
-        raise GateBlocked(f"environment {dst!r} does not allow --force (allow_force: false)")
+        return "blocked"
+    if blocked and not dst.allow_force:
+        raise GateBlocked(f"environment {dst.name!r} does not allow --force (allow_force: false)")
     if options.dry_run:
-        return HopResult(plan, tuple(verdicts), "dry-run"), next_carry
+        return "dry-run"
     if not reporter.confirm(plan):
-        return HopResult(plan, tuple(verdicts), "declined"), None
+        return "declined"
+    return None
+
+
+def _land_hop(
+    session: Session,
+    plan: Plan,
+    dst_state: EnvState,
+    now: datetime,
+    verdicts: list[Verdict],
+    options: PromoteOptions,
+) -> HopResult:
+    forced = bool(blocking(verdicts))
     decisions = Decisions(
         verdicts=tuple(verdicts),
         approvers=tuple(dict.fromkeys(a for v in verdicts for a in v.approvers)),
-        forced_reason=options.reason if blocked else None,
+        forced_reason=options.reason if forced else None,
     )
-    promotion_id = new_promotion_id(context.now)
+    promotion_id = new_promotion_id(now)
     commit = land(session, plan, dst_state, message(plan, promotion_id, decisions))
     _notify_promoted(session, plan, commit, promotion_id)
-    return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, bool(blocked)), None
+    return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced)
 
 
 def _with_carried(state: EnvState, carried: dict) -> EnvState:
