@@ -110,6 +110,15 @@ class EnvFiles:
         ]
         return cls(repo_root, env_path, files)
 
+    @classmethod
+    def from_texts(cls, base: EnvFiles, texts: dict[PurePosixPath, str]) -> EnvFiles:
+        """The same environment with its files as `texts` has them (edits not yet written)."""
+        files = [YamlFile(path, text) for path, text in sorted(texts.items())]
+        return cls(base.repo_root, base.env_path, files)
+
+    def exists(self, path: PurePosixPath) -> bool:
+        return self.file(path) is not None or (self.repo_root / path).exists()
+
     def documents(self) -> Iterator[YamlDocument]:
         for file in self.files:
             yield from file.documents

@@ -94,6 +94,8 @@ class Plan:
     source_commit: str
     changes: tuple[Change, ...]
     notes: tuple[str, ...] = ()
+    # DST's files as the plan leaves them (path → text): what a promotion writes.
+    texts: Mapping[PurePosixPath, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def empty(self) -> bool:

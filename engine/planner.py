@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
+from engine.envfiles import EnvFiles
 from engine.errors import ConfigError, UsageError
 from engine.model import ArtifactRef, Change, Plan, TextEdit
 from engine.plugins import Plugins, guarded
@@ -19,10 +20,28 @@ def make_plan(
     source_commit: str,
     only: Sequence[str] = (),
 ) -> Plan:
-    selected = _select(src, only)
-    changes: list[Change] = []
-    notes: list[str] = []
-    for ref in selected:
+    moves, notes = _moves(src, dst, only)
+    originals = {f.path: f.text for f in dst.files.files}
+    pinned = [_pinned(dst, ref, old, new) for ref, old, new in moves if dst.pins_for(ref)]
+    texts = {**originals, **apply_edits(originals, [e for c in pinned for e in c.edits])}
+    overridden = []
+    for ref, old, new in (m for m in moves if not dst.pins_for(m[0])):
+        # Each override sees the files as the changes before it left them, so two inherited
+        # artifacts add two entries to one `images:`/`patches:` list, not two such lists.
+        change = _overridden(plugins, dst, EnvFiles.from_texts(dst.files, texts), ref, old, new)
+        texts.update(apply_edits(texts, change.edits))
+        overridden.append(change)
+    changed = {path: text for path, text in texts.items() if originals.get(path) != text}
+    changes = tuple(sorted([*pinned, *overridden], key=lambda c: c.ref))
+    return Plan(src.env.name, dst.env.name, source_commit, changes, tuple(notes), changed)
+
+
+def _moves(
+    src: EnvState, dst: EnvState, only: Sequence[str]
+) -> tuple[list[tuple[ArtifactRef, str, str]], list[str]]:
+    """(artifact, DST's version, SRC's version) for every artifact to change, and notes."""
+    moves, notes = [], []
+    for ref in _select(src, only):
         new = src.versions[ref]
         if ref in src.conflicts:
             notes.append(
@@ -30,12 +49,9 @@ def make_plan(
             )
         if ref not in dst.versions:
             notes.append(f"{ref}: not used by {dst.env.name}, skipped")
-            continue
-        old = dst.versions[ref]
-        if old == new and ref not in dst.conflicts:
-            continue
-        changes.append(_change(plugins, dst, ref, old, new))
-    return Plan(src.env.name, dst.env.name, source_commit, tuple(changes), tuple(notes))
+        elif dst.versions[ref] != new or ref in dst.conflicts:
+            moves.append((ref, dst.versions[ref], new))
+    return moves, notes
 
 
 def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:
@@ -52,22 +68,26 @@ def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:
     return chosen
 
 
-def _change(plugins: Plugins, dst: EnvState, ref: ArtifactRef, old: str, new: str) -> Change:
-    pins = dst.pins_for(ref)
-    if pins:
-        edits = []
-        for pin in pins:
-            with guarded(f"rewriting {pin.location}", pin.source):
-                edits.extend(pin.rewrite(new))
-        return Change(ref, old, new, tuple(edits), "pin")
+def _pinned(dst: EnvState, ref: ArtifactRef, old: str, new: str) -> Change:
+    edits: list[TextEdit] = []
+    for pin in dst.pins_for(ref):
+        with guarded(f"rewriting {pin.location}", pin.source):
+            edits.extend(pin.rewrite(new))
+    return Change(ref, old, new, tuple(edits), "pin")
+
+
+def _overridden(
+    plugins: Plugins, dst: EnvState, files: EnvFiles, ref: ArtifactRef, old: str, new: str
+) -> Change:
     for registered in plugins.sources:
         with guarded(f"overriding {ref} in {dst.env.name}", registered.plugin):
-            edits = registered.item.override(dst.files, ref, new)
+            edits = registered.item.override(files, ref, new)
         if edits:
             return Change(ref, old, new, tuple(edits), "override")
     raise ConfigError(
-        f"{dst.env.name!r} inherits {ref} from outside {dst.env.path} and no source can "
-        "pin it in the environment's own files",
+        f"{dst.env.name!r} inherits {ref} from outside {dst.env.path} and no source can pin it "
+        "in the environment's own files; pin it there yourself (a patch or a "
+        '`# {"$promote": ...}` marker) or leave it out with --only',
         location=dst.env.location,
     )
 

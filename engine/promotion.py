@@ -16,7 +16,7 @@ from typing import Protocol
 from engine.errors import GateBlocked, PromoteError, RenderError, RepositoryError, UsageError
 from engine.gating import blocking, evaluate_gates, gate_context
 from engine.model import Environment, Plan, Verdict
-from engine.planner import apply_edits, make_plan
+from engine.planner import make_plan
 from engine.plugins import notify
 from engine.session import Session
 from engine.state import EnvState, read_state, read_states, rendered_versions
@@ -161,9 +161,8 @@ def land(session: Session, plan: Plan, dst_state: EnvState, commit_message: str)
     """Write the edits, check DST renders the new versions, and commit. All or nothing."""
     dst = dst_state.env
     originals = {f.path: f.text for f in dst_state.files.files}
-    edits = [edit for change in plan.changes for edit in change.edits]
-    _refuse_outside(dst, [edit.file for edit in edits])
-    new_texts = apply_edits(originals, edits)
+    new_texts = dict(plan.texts)
+    _refuse_outside(dst, list(new_texts))
     try:
         _write_all(session.root, new_texts)
         _verify(session, dst, plan)

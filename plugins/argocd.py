@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument
 from engine.model import ArtifactRef, Pin, TextEdit
+from engine.overrides import patch_override
 from engine.plugins import hookimpl
 from engine.yamlio import CommentedMap
 
@@ -58,7 +59,21 @@ class ArgoCD:
                 yield ref, str(source["targetRevision"])
 
     def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
-        return None
+        """An inherited single-source revision gets a targeted patch file of its own.
+
+        Entries of `sources:` are a list that a strategic-merge patch would replace whole, so
+        those are left to an explicit pin (or a marker) in the environment."""
+        prefix, _, rest = ref.name.partition("/")
+        if prefix != "application" or not rest or "/" in rest:
+            return None
+        return patch_override(
+            files,
+            api_version="argoproj.io/v1alpha1",
+            kind="Application",
+            name=rest,
+            path=("spec", "source", "targetRevision"),
+            version=version,
+        )
 
 
 @hookimpl

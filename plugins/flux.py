@@ -10,14 +10,13 @@ pin uses `*` for the chart and matches any.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import PurePosixPath
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument
 from engine.model import ArtifactRef, Pin, TextEdit
+from engine.overrides import patch_override
 from engine.plugins import hookimpl
-from engine.yamledit import append_block_item
-from engine.yamlio import CommentedMap, format_scalar
+from engine.yamlio import CommentedMap
 
 NAME = "flux"
 # kind → (artifact kind, name prefix, where the version may live, first present wins)
@@ -33,6 +32,14 @@ FLUX_KINDS: dict[str, tuple[str, str, tuple[tuple[str, ...], ...]]] = {
         "gitrepository",
         tuple(("spec", "ref", key) for key in ("commit", "tag", "semver", "name", "branch")),
     ),
+}
+
+
+# With a `target:` selector the patch's own apiVersion does not have to match the base's.
+OVERRIDE_API_VERSIONS = {
+    "HelmRelease": "helm.toolkit.fluxcd.io/v2",
+    "OCIRepository": "source.toolkit.fluxcd.io/v1beta2",
+    "GitRepository": "source.toolkit.fluxcd.io/v1",
 }
 
 
@@ -64,28 +71,6 @@ def _find(obj: Mapping[str, Any]) -> tuple[Mapping[str, Any], str] | None:
     return None
 
 
-CHART_PATCH = """\
-# Written by promote: {env} pins this chart version instead of inheriting the base's.
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: {release}
-spec:
-  chart:
-    spec:
-      version: {version_text}
-"""
-
-
-def _free_name(files: EnvFiles, name: str) -> PurePosixPath:
-    stem, suffix = name.rsplit(".", 1)
-    candidate, number = files.env_path / name, 1
-    while (files.repo_root / candidate).exists():
-        number += 1
-        candidate = files.env_path / f"{stem}-{number}.{suffix}"
-    return candidate
-
-
 class Flux:
     def pins(self, document: YamlDocument) -> Iterable[Pin]:
         if not _is_flux(document.data):
@@ -103,24 +88,34 @@ class Flux:
             yield _ref(obj), str(found[0][found[1]])
 
     def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
-        """A chart version inherited from a base gets a patch file of the environment's own.
-
-        The patch is bound with a `target:` selector, because a patch without the base's
-        namespace would match nothing (kustomize matches patches by namespace too).
-        """
-        kustomization = files.kustomization
-        if ref.kind != "chart" or not ref.name.startswith("helmrelease/") or not kustomization:
+        """A version inherited from a base gets a targeted patch file of the environment's own."""
+        prefix, _, rest = ref.name.partition("/")
+        kind = next((k for k, spec in FLUX_KINDS.items() if spec[1] == prefix), None)
+        if kind is None or FLUX_KINDS[kind][0] != ref.kind:
             return None
-        release = ref.name.split("/")[1]
-        patch = _free_name(files, f"{release}-chart-version.yaml")
-        entry = {"path": patch.name, "target": {"kind": "HelmRelease", "name": release}}
-        text = CHART_PATCH.format(
-            env=files.env_path.name, release=release, version_text=format_scalar(version, '"')
+        return patch_override(
+            files,
+            api_version=OVERRIDE_API_VERSIONS[kind],
+            kind=kind,
+            name=rest.split("/")[0],
+            path=_override_path(kind, version),
+            version=version,
         )
-        return [
-            TextEdit(patch, 0, 0, text),
-            append_block_item(kustomization, "patches", entry),
-        ]
+
+
+def _override_path(kind: str, version: str) -> tuple[str, ...]:
+    """Where a patch puts the version: the chart version, or the ref key the value looks like."""
+    if kind == "HelmRelease":
+        return ("spec", "chart", "spec", "version")
+    if version.startswith("sha256:"):
+        return ("spec", "ref", "digest")
+    if (
+        kind == "GitRepository"
+        and len(version) == 40
+        and all(c in "0123456789abcdef" for c in version)
+    ):
+        return ("spec", "ref", "commit")
+    return ("spec", "ref", "tag")
 
 
 @hookimpl

@@ -239,3 +239,82 @@ def test_a_new_chart_override_for_an_inherited_helmrelease_renders(make_repo, cl
     assert all(f.startswith("prod/") for f in changed_files(repo))
     again = cli(repo, "qa", "prod", "--yes")
     assert again.exit_code == 0 and "nothing to change" in again.stdout
+
+
+def test_inherited_argocd_revision_and_flux_git_ref_get_targeted_patches(make_repo, cli):
+    base_app = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: redis, namespace: argocd}
+        spec:
+          source: {repoURL: https://charts.example.com, chart: redis, targetRevision: 18.0.0}
+        ---
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata: {name: config, namespace: flux-system}
+        spec:
+          url: https://example.com/config.git
+          ref: {tag: v1.0.0}
+    """
+    qa_patch = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: redis, namespace: argocd}
+        spec:
+          source: {targetRevision: 18.2.0}
+        ---
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata: {name: config, namespace: flux-system}
+        spec:
+          ref: {tag: v1.1.0}
+    """
+    repo = make_repo(
+        {
+            "environments/graph.yaml": "environments:\n  qa: {path: qa}\n"
+            "  prod: {path: prod, from: [qa]}\n",
+            "base/kustomization.yaml": "resources: [apps.yaml]\n",
+            "base/apps.yaml": base_app,
+            "qa/kustomization.yaml": "resources: [../base]\npatches:\n  - path: versions.yaml\n",
+            "qa/versions.yaml": qa_patch,
+            "prod/kustomization.yaml": "resources: [../base]\n",
+        }
+    )
+    result = cli(repo, "qa", "prod", "--yes")
+    assert result.exit_code == 0, result.stderr
+    rendered = {o["kind"]: o["spec"] for o in kustomize_build(repo / "prod")}
+    assert rendered["Application"]["source"]["targetRevision"] == "18.2.0"
+    assert rendered["GitRepository"]["ref"] == {"tag": "v1.1.0"}
+    assert all(f.startswith("prod/") for f in changed_files(repo))
+    again = cli(repo, "qa", "prod", "--yes")
+    assert again.exit_code == 0 and "nothing to change" in again.stdout
+
+
+def test_two_inherited_images_share_one_new_images_list(make_repo, cli):
+    deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: {name}}}
+        spec:
+          template:
+            spec:
+              containers: [{{name: {name}, image: "ghcr.io/acme/{name}:1.0.0"}}]
+    """
+    repo = make_repo(
+        {
+            "environments/graph.yaml": "environments:\n  qa: {path: qa}\n"
+            "  prod: {path: prod, from: [qa]}\n",
+            "base/kustomization.yaml": "resources: [api.yaml, web.yaml]\n",
+            "base/api.yaml": deployment.format(name="api"),
+            "base/web.yaml": deployment.format(name="web"),
+            "qa/kustomization.yaml": "resources: [../base]\nimages:\n"
+            "  - {name: ghcr.io/acme/api, newTag: 2.0.0}\n"
+            "  - {name: ghcr.io/acme/web, newTag: 3.0.0}\n",
+            "prod/kustomization.yaml": "# prod overlay\nresources: [../base]\n",
+        }
+    )
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    text = (repo / "prod/kustomization.yaml").read_text()
+    assert text.startswith("# prod overlay\nresources: [../base]\n")
+    assert text.count("images:") == 1
+    assert rendered_versions(repo / "prod") == rendered_versions(repo / "qa")
