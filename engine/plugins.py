@@ -31,6 +31,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.flux",
     "plugins.argocd",
     "plugins.markers",
+    "plugins.kustomize_inline",
     "plugins.renderers",
     "plugins.gates.soak",
     "plugins.gates.approval",

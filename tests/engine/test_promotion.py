@@ -318,3 +318,38 @@ def test_two_inherited_images_share_one_new_images_list(make_repo, cli):
     assert text.startswith("# prod overlay\nresources: [../base]\n")
     assert text.count("images:") == 1
     assert rendered_versions(repo / "prod") == rendered_versions(repo / "qa")
+
+
+def test_versions_in_inline_patches_are_rewritten_where_they_stand(make_repo, cli):
+    release = """
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata: {name: podinfo, namespace: podinfo}
+        spec:
+          chart:
+            spec: {chart: podinfo, version: 6.0.0}
+    """
+    overlay = """
+        resources: [../base]
+        patches:
+          - target: {kind: HelmRelease, name: podinfo}
+            patch: |-
+              - op: replace
+                path: /spec/chart/spec/version
+                value: "{version}"  # this environment's chart
+    """
+    repo = make_repo(
+        {
+            "environments/graph.yaml": "environments:\n  qa: {path: qa}\n"
+            "  prod: {path: prod, from: [qa]}\n",
+            "base/kustomization.yaml": "resources: [release.yaml]\n",
+            "base/release.yaml": release,
+            "qa/kustomization.yaml": overlay.replace("{version}", "6.3.0"),
+            "prod/kustomization.yaml": overlay.replace("{version}", "6.1.0"),
+        }
+    )
+    before = (repo / "prod/kustomization.yaml").read_text()
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    assert changed_files(repo) == ["prod/kustomization.yaml"]
+    assert (repo / "prod/kustomization.yaml").read_text() == before.replace("6.1.0", "6.3.0")
+    assert rendered_versions(repo / "prod")["helmrelease/podinfo"] == "6.3.0"

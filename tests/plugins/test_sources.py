@@ -223,3 +223,49 @@ def test_markers_on_mapping_values_and_sequence_items(plugins, tmp_path):
     assert rewrite(files, item, "b-2")["env/values.yaml"] == MARKERS.lstrip("\n").replace(
         "'a-1'", "'b-2'"
     )
+
+
+INLINE = """
+resources: [../base]
+patches:
+  - target:
+      kind: HelmRelease
+      name: podinfo
+    patch: |-
+      - op: replace
+        path: /spec/chart/spec/version
+        value: "6.5.0"   # chart of this environment
+  - patch: |
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        template:
+          spec:
+            containers:
+              - name: web
+                image: ghcr.io/acme/web:1.2.0  # pinned
+  - target: {kind: Deployment, name: api}
+    patch: |
+      [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
+        "value": "ghcr.io/acme/api:3.0.0"}]
+"""
+
+
+def test_inline_patches_in_a_kustomization_are_pins(plugins, tmp_path):
+    files, pins = pins_in(plugins, tmp_path, {"env/kustomization.yaml": INLINE})
+    found = sorted((p.ref.kind, p.ref.name, p.version, p.line) for p in pins)
+    assert found == [
+        ("chart", "helmrelease/podinfo/*", "6.5.0", 9),
+        ("image", "ghcr.io/acme/api", "3.0.0", 24),
+        ("image", "ghcr.io/acme/web", "1.2.0", 20),
+    ]
+    original = (tmp_path / "env/kustomization.yaml").read_text()
+    by_name = {p.ref.name: p for p in pins}
+    chart = rewrite(files, [by_name["helmrelease/podinfo/*"]], "6.6.0")["env/kustomization.yaml"]
+    assert chart == original.replace('value: "6.5.0"', 'value: "6.6.0"')
+    web = rewrite(files, [by_name["ghcr.io/acme/web"]], "1.3.0")["env/kustomization.yaml"]
+    assert web == original.replace("web:1.2.0", "web:1.3.0")
+    api = rewrite(files, [by_name["ghcr.io/acme/api"]], "3.1.0")["env/kustomization.yaml"]
+    assert api == original.replace("api:3.0.0", "api:3.1.0")
