@@ -15,7 +15,6 @@ from engine.model import Environment, GateSpec
 from engine.yamlio import CommentedMap, dump_json_compatible, load_round_trip
 
 DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
-ENVIRONMENT_KEYS = ("path", "from", "renderer", "gates", "target", "labels", "allow_force")
 # Environment names that would be read as a command by `promote SRC DST`.
 RESERVED_NAMES = frozenset(
     {

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from engine.errors import UsageError
 from engine.interfaces import GateContext
-from engine.model import Environment, Outcome, Plan, Verdict
+from engine.model import Outcome, Plan, Verdict
 from engine.session import Session
 
 
@@ -81,7 +81,3 @@ def _evaluate(session: Session, context: GateContext, name: str, options: object
 
 def blocking(verdicts: list[Verdict]) -> list[Verdict]:
     return [v for v in verdicts if not v.passed]
-
-
-def environment_gates(env: Environment) -> list[str]:
-    return [spec.name for spec in env.gates]

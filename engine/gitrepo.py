@@ -168,19 +168,6 @@ class GitRepo:
             raise
         return [_commit(record) for record in out.split(_RECORD) if record.strip()]
 
-    def show_file(self, rev: str, path: PurePosixPath) -> str | None:
-        try:
-            return self.repo.git.show(f"{rev}:{path}")
-        except git.GitCommandError:
-            return None
-
-    def is_ancestor(self, older: str, newer: str) -> bool:
-        try:
-            self.repo.git.merge_base("--is-ancestor", older, newer)
-        except git.GitCommandError:
-            return False
-        return True
-
     # --- reading other commits and writing other branches, never the working tree or index ---
 
     def resolve(self, rev: str) -> str:

@@ -65,9 +65,6 @@ class PromotionGraph:
     def upstreams(self, name: str) -> list[str]:
         return sorted(self.dag.predecessors(name))
 
-    def downstreams(self, name: str) -> list[str]:
-        return sorted(self.dag.successors(name))
-
     def path(self, src: str, dst: str, via: str | None = None) -> list[str]:
         """The unique shortest path src → … → dst (through `via` when given)."""
         self[src], self[dst]

@@ -10,8 +10,6 @@ from typing import Any
 
 from engine.errors import Location
 
-ARTIFACT_KINDS = ("image", "chart", "git", "value")
-
 
 @dataclass(frozen=True)
 class GateSpec:

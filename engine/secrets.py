@@ -12,14 +12,12 @@ import base64
 import binascii
 import copy
 import hashlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
 MASK_PREFIX = "sha256:"
 DIGEST_LENGTH = 12
 SCRUB_MIN_LENGTH = 4
-_VALUE_FIELDS = ("data", "stringData")
 # `kubectl apply` keeps the whole object, values included, in this annotation.
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -92,9 +90,3 @@ def scrub(text: str, objects: Iterable[dict[str, Any]]) -> str:
         if len(value) >= SCRUB_MIN_LENGTH:
             text = text.replace(value, digest(value))
     return text
-
-
-def fingerprint(objects: Iterable[dict[str, Any]]) -> str:
-    """A stable hash of a rendering, to tell whether the desired state changed between ticks."""
-    canonical = json.dumps(list(objects), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

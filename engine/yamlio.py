@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -109,10 +108,6 @@ def position_of_value(node: CommentedMap, key: str) -> tuple[int, int]:
 def position_of_item(node: CommentedSeq, index: int) -> tuple[int, int]:
     line, column = node.lc.item(index)
     return line, column
-
-
-def position_of_node(node: CommentedMap | CommentedSeq) -> tuple[int, int]:
-    return node.lc.line, node.lc.col
 
 
 @dataclass(frozen=True)
@@ -230,14 +225,3 @@ def _safe_plain_with_colon(value: str) -> bool:
     if not value or value != value.strip() or value[0] in "#:{}[],&*!|>'\"%@`-?":
         return False
     return ": " not in value and " #" not in value and not any(c in value for c in "{}[],")
-
-
-def iter_mappings(node: Any) -> Iterator[CommentedMap]:
-    """Every mapping in a round-trip tree, depth first."""
-    if isinstance(node, CommentedMap):
-        yield node
-        for value in node.values():
-            yield from iter_mappings(value)
-    elif isinstance(node, CommentedSeq):
-        for item in node:
-            yield from iter_mappings(item)
