@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import difflib
-import hashlib
 from typing import Any
 
+from engine.secrets import mask_secret
 from engine.yamlio import dump_all
 from plugins.targets.k8s_objects import ObjectRef
-
-# TODO(reconcile): unify with engine/secrets.py once it lands on main.
-SECRET_FIELDS = ("data", "stringData")
-
-
-def value_hash(value: Any, *, encoded: bool) -> str:
-    raw = str(value).encode()
-    if encoded:
-        # not base64: hash what is there, still never print it
-        with contextlib.suppress(binascii.Error, ValueError):
-            raw = base64.b64decode(raw, validate=True)
-    return "sha256:" + hashlib.sha256(raw).hexdigest()[:12]
-
-
-def masked(obj: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A copy of `obj` in which no Secret value survives."""
-    if obj is None or obj.get("kind") != "Secret":
-        return obj
-    copy = dict(obj)
-    for field in SECRET_FIELDS:
-        if isinstance(copy.get(field), dict):
-            copy[field] = {
-                k: value_hash(v, encoded=field == "data") for k, v in copy[field].items()
-            }
-    return copy
 
 
 def object_diff(
     ref: ObjectRef, live: dict[str, Any] | None, desired: dict[str, Any] | None, note: str = ""
 ) -> str:
     """One object's unified diff; `live` is already restricted to what desired manages."""
-    before = _yaml(masked(live))
-    after = _yaml(masked(desired))
+    before = _yaml(live)
+    after = _yaml(desired)
     lines = difflib.unified_diff(
         before,
         after,
@@ -59,4 +31,4 @@ def object_diff(
 def _yaml(obj: dict[str, Any] | None) -> list[str]:
     if obj is None:
         return []
-    return dump_all([obj]).splitlines(keepends=True)
+    return dump_all([mask_secret(obj)]).splitlines(keepends=True)

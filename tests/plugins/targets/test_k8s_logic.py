@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from plugins.targets.k8s_diff import masked, value_hash
+from engine.secrets import digest
+from plugins.targets.k8s_diff import object_diff
 from plugins.targets.k8s_health import health_of
 from plugins.targets.k8s_objects import (
     ENV_LABEL,
@@ -127,16 +128,25 @@ def test_inventory_round_trip() -> None:
     assert read_inventory(None) == (None, set())
 
 
-def test_secret_masking_hashes_decoded_values() -> None:
+def test_secret_values_in_object_diffs_are_hashes_of_decoded_values() -> None:
     secret = {
+        "apiVersion": "v1",
         "kind": "Secret",
+        "metadata": {"name": "s"},
         "data": {"p": base64.b64encode(b"pw").decode()},
         "stringData": {"q": "pw"},
     }
-    shown = masked(secret)
-    assert shown["data"]["p"] == shown["stringData"]["q"] == value_hash("pw", encoded=False)
-    assert "pw" not in json.dumps(shown) and "cHc=" not in json.dumps(shown)
-    assert masked({"kind": "ConfigMap", "data": {"p": "pw"}})["data"]["p"] == "pw"
+    shown = object_diff(ObjectRef("v1", "Secret", "", "s"), None, secret)
+    hashed = digest("pw")
+    assert f"p: {hashed}" in shown and f"q: {hashed}" in shown
+    assert "pw" not in shown.replace(hashed, "") and "cHc=" not in shown
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c"},
+        "data": {"p": "pw"},
+    }
+    assert "p: pw" in object_diff(ObjectRef("v1", "ConfigMap", "", "c"), None, config)
 
 
 def _deploy(generation: int, observed: int, replicas: int, available: int) -> dict:
