@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from engine.envfiles import KUSTOMIZATION_NAMES
 from engine.errors import ConfigError, Location, UsageError
 from engine.model import Environment, GateSpec
 from engine.yamlio import CommentedMap, dump_json_compatible, load_round_trip
@@ -170,8 +171,8 @@ def _env_path(node: CommentedMap, shown: str, repo_root: Path) -> PurePosixPath:
 
 
 def _default_renderer(directory: Path) -> str:
-    names = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-    return "kustomize" if any((directory / n).is_file() for n in names) else "plain"
+    kustomized = any((directory / name).is_file() for name in KUSTOMIZATION_NAMES)
+    return "kustomize" if kustomized else "plain"
 
 
 def _gates(node: CommentedMap, shown: str) -> tuple[GateSpec, ...]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from engine.envfiles import KUSTOMIZATION_NAMES
 from engine.errors import PromoteError
 from engine.gitrepo import CommitInfo, GitRepo
 from engine.model import ArtifactRef, Environment
@@ -27,7 +28,6 @@ from engine.state import read_state
 from engine.trailers import ARTIFACT, TO, ArtifactMove
 from engine.yamlio import load_safe
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Renderers whose inputs we can list; for any other renderer every commit may change the result.
 PATH_AWARE_RENDERERS = ("kustomize", "plain")
 
@@ -143,7 +143,7 @@ def environment_inputs(repo_root: Path, env: Environment) -> list[PurePosixPath]
 
 def _referenced(directory: Path) -> list[Path]:
     """Local paths outside `directory` named by its kustomization (bases, patches, files)."""
-    for name in KUSTOMIZATION_FILES:
+    for name in KUSTOMIZATION_NAMES:
         file = directory / name
         if file.is_file():
             break
