@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import os
-import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -119,29 +117,6 @@ class GitRepo:
         )
         return self.head()
 
-    def extract(self, rev: str, paths: Sequence[PurePosixPath], dest: Path) -> None:
-        """Write the files under `paths` as they are at `rev` into `dest` (all files if none).
-
-        Paths that do not exist at `rev` are skipped: the caller renders what was there.
-        """
-        existing = [str(p) for p in paths if self._exists(rev, p)] if paths else []
-        if paths and not existing:
-            return
-        args = ["git", "archive", "--format=tar", rev, "--", *existing]
-        try:
-            data = self.repo.git.execute(args, stdout_as_string=False)
-        except git.GitCommandError as exc:
-            raise RepositoryError(f"git archive {rev} failed: {exc.stderr or exc}") from None
-        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            archive.extractall(dest, filter="data")
-
-    def _exists(self, rev: str, path: PurePosixPath) -> bool:
-        try:
-            self.repo.git.cat_file("-e", f"{rev}:{path}")
-        except git.GitCommandError:
-            return False
-        return True
-
     def log(
         self,
         *,
@@ -188,12 +163,23 @@ class GitRepo:
             return False
         return True
 
-    def export_tree(self, commit: str, directory: Path) -> None:
-        """Write the files of `commit` into `directory` (which must be empty) through a
-        temporary index: the repository's own index and working tree are not touched."""
+    def export(self, rev: str, directory: Path, paths: Sequence[PurePosixPath] = ()) -> None:
+        """Write the files of `rev` into `directory` — only those under `paths` when given
+        (paths missing at `rev` are skipped) — through a temporary index: the repository's own
+        index and working tree are not touched."""
+        prefix = f"--prefix={directory}/"
         with _temporary_index() as env:
-            self.run("read-tree", commit, env=env)
-            self.run("checkout-index", "--all", "--force", f"--prefix={directory}/", env=env)
+            self.run("read-tree", rev, env=env)
+            if not paths:
+                self.run("checkout-index", "--all", "--force", prefix, env=env)
+                return
+            listed = self.run("ls-files", "-z", "--", *[str(p) for p in paths], env=env)
+            files = [name for name in listed.split("\0") if name]
+            if files:
+                stdin = _stdin("\0".join(files))
+                self.run(
+                    "checkout-index", "--force", "-z", "--stdin", prefix, istream=stdin, env=env
+                )
 
     def tree_files(self, rev: str, under: PurePosixPath) -> dict[str, bytes]:
         """Path (relative to `under`) → content of every file below `under` in `rev`."""

@@ -115,7 +115,7 @@ def versions_at(
     with tempfile.TemporaryDirectory(prefix="promote-at-") as tmp:
         root = Path(tmp)
         try:
-            repo.extract(rev, list(inputs), root)
+            repo.export(rev, root, list(inputs))
             if not (root / env.path).is_dir():
                 return {}
             return read_state(plugins, root, env).versions

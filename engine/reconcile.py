@@ -38,7 +38,7 @@ def snapshot(session: Session, revision: str = "HEAD") -> Iterator[Snapshot]:
         raise UsageError(f"unknown revision {revision!r}") from None
     with tempfile.TemporaryDirectory(prefix="promote-render-") as directory:
         root = Path(directory) / "tree"
-        session.repo.export_tree(commit, root)
+        session.repo.export(commit, root)
         yield Snapshot(commit, root)
 
 
