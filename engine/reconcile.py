@@ -19,6 +19,7 @@ from engine.interfaces import DiffReport, ReconcileReport, Target, TargetContext
 from engine.model import Environment
 from engine.secrets import scrub
 from engine.session import Session
+from engine.state import render_objects
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def render_at(session: Session, env: Environment, snap: Snapshot) -> list[dict[s
         raise UsageError(
             f"environment {env.name!r}: {env.path} does not exist at commit {snap.commit[:12]}"
         )
-    return session.plugins.renderers.get(env.renderer).render(snap.root, env)
+    return render_objects(session.plugins, snap.root, env)
 
 
 def targeted(session: Session, names: Sequence[str] | None) -> list[Environment]:

@@ -6,13 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.model import Environment
-from engine.session import Session
 from engine.yamlio import dump_all
-
-
-def render_environment(session: Session, env: Environment) -> list[dict[str, Any]]:
-    return session.plugins.renderers.get(env.renderer).render(session.root, env)
 
 
 def object_file_name(obj: dict[str, Any]) -> str:

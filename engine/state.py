@@ -65,11 +65,17 @@ def read_states(plugins: Plugins, repo_root: Path, envs: list[Environment]) -> l
         return list(pool.map(lambda env: read_state(plugins, repo_root, env), envs))
 
 
+def render_objects(plugins: Plugins, repo_root: Path, env: Environment) -> list[dict[str, Any]]:
+    """The environment's objects from its renderer; a renderer that crashes is a PluginError."""
+    renderer = plugins.renderers.get(env.renderer)
+    with guarded(f"rendering {env.name}", plugins.renderers.plugin_of(env.renderer)):
+        return renderer.render(repo_root, env)
+
+
 def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
     files = EnvFiles.read(repo_root, env.path)
     pins = read_pins(plugins, files)
-    with guarded(f"rendering {env.name}", plugins.renderers.plugin_of(env.renderer)):
-        objects = plugins.renderers.get(env.renderer).render(repo_root, env)
+    objects = render_objects(plugins, repo_root, env)
     versions, conflicts = rendered_versions(plugins, objects)
     for pin in pins:  # pins that rendering cannot show (markers, unused entries)
         if "*" not in pin.ref.kind + pin.ref.name and not any(

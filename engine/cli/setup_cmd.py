@@ -55,12 +55,13 @@ def render(
     On stdout Secret values are shown as `sha256:…` digests unless --show-secrets; files written
     with --out hold the real values (they are meant to be applied).
     """
-    from engine.rendering import render_environment, write_objects
+    from engine.rendering import write_objects
     from engine.secrets import mask_secrets
+    from engine.state import render_objects
     from engine.yamlio import dump_all
 
     session = session_from(ctx)
-    objects = render_environment(session, session.environment(env))
+    objects = render_objects(session.plugins, session.root, session.environment(env))
     if out is None:
         typer.echo(dump_all(objects if show_secrets else mask_secrets(objects)), nl=False)
     else:
