@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from engine.errors import ReconcileError
 from engine.yamlio import dump_all
 
 
@@ -22,11 +23,22 @@ def object_file_name(obj: dict[str, Any]) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", "_".join(parts)).lower() + ".yaml"
 
 
+def rendered_files(objects: list[dict[str, Any]]) -> dict[str, bytes]:
+    """File name → content, in rendering order; two objects may not share a file."""
+    files: dict[str, bytes] = {}
+    for obj in objects:
+        name = object_file_name(obj)
+        if name in files:
+            raise ReconcileError(f"two rendered objects map to the same file {name}")
+        files[name] = dump_all([obj]).encode("utf-8")
+    return files
+
+
 def write_objects(objects: list[dict[str, Any]], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for obj in objects:
-        path = directory / object_file_name(obj)
-        path.write_text(dump_all([obj]), encoding="utf-8")
+    for name, content in rendered_files(objects).items():
+        path = directory / name
+        path.write_bytes(content)
         written.append(path)
     return written

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, PromoteError, ReconcileError
+from engine.errors import ConfigError, PromoteError
 from engine.interfaces import DiffReport, ObjectResult, ReconcileReport, TargetContext, TargetStatus
 from engine.plugins import hookimpl
-from engine.rendering import object_file_name
+from engine.rendering import rendered_files
 from engine.secrets import digest, mask_secret
 from engine.yamlio import dump_all, load_safe
 
@@ -32,17 +32,6 @@ def _branch(context: TargetContext) -> str:
 
 def _path(options: Mapping[str, Any]) -> PurePosixPath:
     return PurePosixPath(str(options.get("path") or "."))
-
-
-def desired_files(objects: list[dict[str, Any]]) -> dict[str, bytes]:
-    """File name → content, in rendering order; two objects may not share a file."""
-    files: dict[str, bytes] = {}
-    for obj in objects:
-        name = object_file_name(obj)
-        if name in files:
-            raise ReconcileError(f"two rendered objects map to the same file {name}")
-        files[name] = dump_all([obj]).encode("utf-8")
-    return files
 
 
 def _identify(name: str, content: bytes) -> ObjectResult:
@@ -95,7 +84,7 @@ class BranchTarget:
         return head, files
 
     def apply(self, context: TargetContext) -> ReconcileReport:
-        desired = desired_files(context.objects)
+        desired = rendered_files(context.objects)
         _, current = self._current(context)
         report = ReconcileReport(context.env.name, context.commit, dry_run=context.dry_run)
         for name, content in desired.items():
@@ -128,7 +117,7 @@ class BranchTarget:
         )
 
     def diff(self, context: TargetContext) -> DiffReport:
-        desired = desired_files(context.objects)
+        desired = rendered_files(context.objects)
         _, current = self._current(context)
         branch, lines, drifted = _branch(context), [], []
         for name in sorted(set(desired) | set(current)):
@@ -155,7 +144,7 @@ class BranchTarget:
         if head is None:
             return TargetStatus(None, True, f"branch {_branch(context)} does not exist yet")
         applied = context.repo.commit_info(head).trailer(SOURCE_TRAILER)
-        drifted = current != desired_files(context.objects)
+        drifted = current != rendered_files(context.objects)
         return TargetStatus(applied, drifted, f"{_branch(context)} at {head[:12]}")
 
 
