@@ -17,9 +17,8 @@ from engine.errors import UsageError
 from engine.gating import plan_hash
 from engine.gitrepo import CommitInfo, GitRepo
 from engine.model import Plan
-from engine.planner import make_plan
+from engine.promotion import plan_hop
 from engine.session import Session
-from engine.state import read_state
 from engine.trailers import APPROVED_BY, ID, TO
 
 APPROVAL_FOR = "Promote-Approval-For"
@@ -49,9 +48,8 @@ def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> 
             f"{src!r} is not an upstream of {dst!r}: approvals and checks are per hop "
             f"(upstreams of {dst}: {', '.join(session.graph.upstreams(dst)) or 'none'})"
         )
-    src_state = read_state(session.plugins, session.root, session.environment(src))
-    dst_state = read_state(session.plugins, session.root, session.environment(dst))
-    return make_plan(session.plugins, src_state, dst_state, session.repo.head(), only)
+    plan, _src_state, _dst_state = plan_hop(session, src, dst, only)
+    return plan
 
 
 def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> ApprovalResult:

@@ -19,7 +19,7 @@ from engine.model import Environment, Plan, Verdict
 from engine.planner import make_plan
 from engine.plugins import notify
 from engine.session import Session
-from engine.state import EnvState, read_state, read_states, rendered_versions
+from engine.state import EnvState, read_state, read_states
 from engine.trailers import Decisions, message, new_promotion_id
 
 
@@ -84,7 +84,8 @@ def _hop(
     reporter: Reporter,
     carried: dict | None,
 ) -> tuple[HopResult, dict | None]:
-    plan, src_state, dst_state = _plan_hop(session, src, dst, options, carried)
+    plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
+    notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)
     next_carry = src_state.versions if options.dry_run else None
     if plan.empty:
@@ -99,16 +100,20 @@ def _hop(
     return _land_hop(session, plan, dst_state, context.now, verdicts, options), None
 
 
-def _plan_hop(
-    session: Session, src: str, dst: str, options: PromoteOptions, carried: dict | None
+def plan_hop(
+    session: Session,
+    src: str,
+    dst: str,
+    only: Sequence[str] = (),
+    carried: dict | None = None,
 ) -> tuple[Plan, EnvState, EnvState]:
+    """The plan of one hop from the working tree, with both environments' states."""
     src_state, dst_state = read_states(
         session.plugins, session.root, [session.environment(src), session.environment(dst)]
     )
     if carried is not None:  # a dry run did not land the previous hop: carry its versions on
         src_state = _with_carried(src_state, carried)
-    plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), options.only)
-    notify(session.plugins.pm, "promote_plan_ready", plan=plan)
+    plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), only)
     return plan, src_state, dst_state
 
 
@@ -230,7 +235,7 @@ __all__ = [
     "PromoteOptions",
     "Reporter",
     "land",
+    "plan_hop",
     "promote",
     "refuse_dirty",
-    "rendered_versions",
 ]
