@@ -81,6 +81,11 @@ class Change:
     edits: tuple[TextEdit, ...]
     how: str  # "pin" (rewrote DST's own pin) or "override" (added one, DST inherited it)
 
+    @property
+    def files(self) -> list[str]:
+        """The repository files this change edits (or creates), sorted."""
+        return sorted({str(edit.file) for edit in self.edits})
+
     def describe(self) -> str:
         return f"{self.ref.name} {self.old or '(none)'} → {self.new}"
 
@@ -112,7 +117,7 @@ class Plan:
                     "old": c.old,
                     "new": c.new,
                     "how": c.how,
-                    "files": sorted({str(e.file) for e in c.edits}),
+                    "files": c.files,
                 }
                 for c in self.changes
             ],

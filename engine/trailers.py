@@ -50,7 +50,7 @@ def subject(plan: Plan) -> str:
 def message(plan: Plan, promotion_id: str, decisions: Decisions = Decisions()) -> str:
     body = [f"Promote {plan.dst} to the versions {plan.src} runs at {plan.source_commit[:12]}.", ""]
     for change in plan.changes:
-        files = ", ".join(sorted({str(e.file) for e in change.edits}))
+        files = ", ".join(change.files)
         body.append(f"- {change.ref}: {change.old} → {change.new} ({change.how} in {files})")
     trailers = [
         (ID, promotion_id),

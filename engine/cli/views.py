@@ -14,10 +14,6 @@ if TYPE_CHECKING:
 OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
-    return plan.as_json()
-
-
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
     return {
         "gate": verdict.gate,
@@ -29,7 +25,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
 
 def hop_json(result: HopResult) -> dict[str, Any]:
     return {
-        **plan_json(result.plan),
+        **result.plan.as_json(),
         "status": result.status,
         "gates": [verdict_json(v) for v in result.verdicts],
         "commit": result.commit,
@@ -54,8 +50,9 @@ def show_plan(console: Console, plan: Plan) -> None:
         for column in ("kind", "artifact", plan.dst, "→", "files"):
             table.add_column(column)
         for c in plan.changes:
-            files = ", ".join(sorted({str(e.file) for e in c.edits}))
-            table.add_row(c.ref.kind, c.ref.name, c.old or "", f"[bold]{c.new}[/]", files)
+            table.add_row(
+                c.ref.kind, c.ref.name, c.old or "", f"[bold]{c.new}[/]", ", ".join(c.files)
+            )
         console.print(table)
     for note in plan.notes:
         console.print(f"  [dim]note: {note}[/]")
