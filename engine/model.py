@@ -86,9 +86,6 @@ class Change:
         """The repository files this change edits (or creates), sorted."""
         return sorted({str(edit.file) for edit in self.edits})
 
-    def describe(self) -> str:
-        return f"{self.ref.name} {self.old or '(none)'} → {self.new}"
-
 
 @dataclass(frozen=True)
 class Plan:
