@@ -82,7 +82,7 @@ def run_promote(
     if output is OutputFormat.json:
         document: dict[str, object] = {"hops": [hop_json(r) for r in results]}
         if reconcile:
-            from engine.cli.reconcile_cmd import report_json
+            from engine.cli.views import report_json
 
             document["reconcile"] = [report_json(r) for r in reports]
         emit_json(document)
@@ -106,11 +106,10 @@ def _reconcile_dst(session: Session, dst: str, results: list[HopResult]) -> list
 
 
 def _show_reconciled(out: Console, reports: list[ReconcileReport]) -> None:
-    from engine.cli.reconcile_cmd import report_lines
+    from engine.cli.views import show_report
 
     for report in reports:
-        for line in report_lines(report):
-            out.print(line)
+        show_report(out, report)
 
 
 def _reconcile_exit(reports: list[ReconcileReport]) -> int:

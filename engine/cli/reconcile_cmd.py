@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.cli.views import report_json, show_report
 from engine.errors import EXIT_FAILURE, EXIT_USAGE, PromoteError, UsageError
 
 if TYPE_CHECKING:
     from engine.interfaces import ReconcileReport
     from engine.leader import LeaseElector
 
-ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
-ACTION_STYLE = {"created": "green", "configured": "yellow", "pruned": "red", "failed": "bold red"}
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 MIN_LEASE_SECONDS = 2
 
@@ -43,50 +42,6 @@ def parse_duration(text: str, option: str) -> float:
     if seconds <= 0:
         raise UsageError(f"{option}: the duration must be positive")
     return seconds
-
-
-def report_json(report: ReconcileReport) -> dict[str, Any]:
-    return {
-        "environment": report.env,
-        "commit": report.commit,
-        "dry_run": report.dry_run,
-        "healthy": report.healthy,
-        "counts": {action: report.count(action) for action in ACTIONS},
-        "objects": [
-            {
-                "action": r.action,
-                "apiVersion": r.api_version,
-                "kind": r.kind,
-                "namespace": r.namespace,
-                "name": r.name,
-                "detail": r.detail,
-            }
-            for r in report.results
-        ],
-        "messages": list(report.messages),
-    }
-
-
-def report_lines(report: ReconcileReport) -> list[str]:
-    from engine.reconcile import succeeded
-
-    counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[:4])
-    extra = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[4:] if report.count(a))
-    health = "[green]healthy[/]" if succeeded(report) else "[red]unhealthy[/]"
-    dry = " [yellow](dry run)[/]" if report.dry_run else ""
-    lines = [
-        f"[bold]{report.env}[/] @ {report.commit[:12]}{dry}: {counts}"
-        f"{', ' + extra if extra else ''} — {health}"
-    ]
-    for r in report.results:
-        if r.action == "unchanged":
-            continue
-        where = f"{r.namespace}/" if r.namespace else ""
-        style = ACTION_STYLE.get(r.action, "")
-        detail = f" [dim]{r.detail}[/]" if r.detail else ""
-        lines.append(f"  [{style}]{r.action:<10}[/] {r.kind} {where}{r.name}{detail}")
-    lines += [f"  {message}" for message in report.messages]
-    return lines
 
 
 def diff(
@@ -233,8 +188,7 @@ def _show(reports: list[ReconcileReport], output: OutputFormat) -> None:
     if not reports:
         out.print("no environment has a target: nothing to reconcile")
     for report in reports:
-        for line in report_lines(report):
-            out.print(line)
+        show_report(out, report)
 
 
 def _watch(
@@ -262,8 +216,7 @@ def _watch(
             sys.stdout.write(json.dumps(report_json(report), default=str) + "\n")
             sys.stdout.flush()
         else:
-            for line in report_lines(report):
-                console().print(line)
+            show_report(console(), report)
 
     def log(message: str) -> None:
         err.print(f"[dim]{_now()}[/] {message}")

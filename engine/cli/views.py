@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from engine.interfaces import ReconcileReport
     from engine.model import Plan, Verdict
     from engine.promotion import HopResult
 
 OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
+ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
+ACTION_STYLE = {"created": "green", "configured": "yellow", "pruned": "red", "failed": "bold red"}
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
@@ -117,3 +120,52 @@ class PrintingReporter:
 
     def confirm(self, plan: Plan) -> bool:
         raise NotImplementedError
+
+
+def report_json(report: ReconcileReport) -> dict[str, Any]:
+    return {
+        "environment": report.env,
+        "commit": report.commit,
+        "dry_run": report.dry_run,
+        "healthy": report.healthy,
+        "counts": {action: report.count(action) for action in ACTIONS},
+        "objects": [
+            {
+                "action": r.action,
+                "apiVersion": r.api_version,
+                "kind": r.kind,
+                "namespace": r.namespace,
+                "name": r.name,
+                "detail": r.detail,
+            }
+            for r in report.results
+        ],
+        "messages": list(report.messages),
+    }
+
+
+def report_lines(report: ReconcileReport) -> list[str]:
+    from engine.reconcile import succeeded
+
+    counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[:4])
+    extra = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[4:] if report.count(a))
+    health = "[green]healthy[/]" if succeeded(report) else "[red]unhealthy[/]"
+    dry = " [yellow](dry run)[/]" if report.dry_run else ""
+    lines = [
+        f"[bold]{report.env}[/] @ {report.commit[:12]}{dry}: {counts}"
+        f"{', ' + extra if extra else ''} — {health}"
+    ]
+    for r in report.results:
+        if r.action == "unchanged":
+            continue
+        where = f"{r.namespace}/" if r.namespace else ""
+        style = ACTION_STYLE.get(r.action, "")
+        detail = f" [dim]{r.detail}[/]" if r.detail else ""
+        lines.append(f"  [{style}]{r.action:<10}[/] {r.kind} {where}{r.name}{detail}")
+    lines += [f"  {message}" for message in report.messages]
+    return lines
+
+
+def show_report(console: Console, report: ReconcileReport) -> None:
+    for line in report_lines(report):
+        console.print(line)
