@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -130,3 +136,54 @@ def memory_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     module.CALLS.clear()
     module.RECONCILED.clear()
     yield module
+
+
+STARTUP_LIMIT_SECONDS = 60  # a bound for slow CI machines, not a timing assertion
+
+
+@contextmanager
+def watching(
+    repo: Path, *args: str, env: Mapping[str, str | None] = {}
+) -> Iterator[subprocess.Popen[str]]:
+    """`promote reconcile --watch ARGS` as a real process, yielded once it has written the
+    `rendered/prod` branch; killed on the way out if still running. `env` entries that are None
+    are removed from the process's environment."""
+    root = Path(__file__).resolve().parents[1]
+    environment = {**os.environ, "PYTHONPATH": str(root)}
+    for key, value in env.items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    command = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+    process = subprocess.Popen(
+        [*command, "reconcile", "--watch", *args],
+        cwd=repo,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            if branch_exists(repo, "rendered/prod"):
+                break
+            time.sleep(0.1)
+        assert process.poll() is None, process.communicate()
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def stop(process: subprocess.Popen[str], stop_signal: int = signal.SIGTERM) -> tuple[str, str]:
+    """Send the signal and collect (stdout, stderr) once the process has ended."""
+    process.send_signal(stop_signal)
+    return process.communicate(timeout=STARTUP_LIMIT_SECONDS)
+
+
+def branch_exists(repo: Path, branch: str) -> bool:
+    probe = ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"]
+    return subprocess.run(probe, cwd=repo, capture_output=True).returncode == 0

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +16,9 @@ from engine.leader import LEASE, LeaseElector
 from engine.watch import Watcher
 from tests.fake_k8s import FakeApiServer
 from tests.helpers import loads_kubernetes
-from tests.reconcile_helpers import memory_target, set_target  # noqa: F401
+from tests.reconcile_helpers import memory_target, set_target, stop, watching  # noqa: F401
 
 START = datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
-STARTUP_LIMIT_SECONDS = 60  # a bound for slow CI machines, not a timing assertion
 LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/default/leases"
 
 
@@ -363,38 +357,16 @@ def test_non_leader_paths_do_not_import_kubernetes() -> None:
 def test_watch_with_leader_election_end_to_end(example_repo, fake_k8s, fake_kubeconfig):
     """The real process: it takes the Lease, reconciles, and releases the Lease on SIGTERM."""
     set_target(example_repo, "prod", "{kind: branch, branch: rendered/prod}")
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root), "KUBECONFIG": str(fake_kubeconfig)}
-    env.pop("KUBERNETES_SERVICE_HOST", None)
-    env["POD_NAME"] = "promote-0"
-    args = ["reconcile", "--watch", "--interval", "1s", "--leader-elect", "--lease-name", "prm"]
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from engine.cli.app import main; main()", *args],
-        cwd=example_repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-        while time.monotonic() < deadline and process.poll() is None:
-            if git_ok(example_repo, "rev-parse", "--verify", "--quiet", "refs/heads/rendered/prod"):
-                break
-            time.sleep(0.1)
-        assert process.poll() is None, process.communicate()
+    env = {
+        "KUBECONFIG": str(fake_kubeconfig),
+        "KUBERNETES_SERVICE_HOST": None,
+        "POD_NAME": "promote-0",
+    }
+    args = ["--interval", "1s", "--leader-elect", "--lease-name", "prm"]
+    with watching(example_repo, *args, env=env) as process:
         assert lease(fake_k8s, "prm")["spec"]["holderIdentity"] == "promote-0"
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=STARTUP_LIMIT_SECONDS)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        out, err = stop(process)
     assert process.returncode == 0, err
     assert "leading: this replica reconciles" in err
     assert "prod @" in out
     assert lease(fake_k8s, "prm")["spec"]["holderIdentity"] == ""
-
-
-def git_ok(repo: Path, *args: str) -> bool:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True).returncode == 0

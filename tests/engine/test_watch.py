@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from engine.watch import Backoff, Watcher
 from tests.helpers import git
-from tests.reconcile_helpers import memory_target, set_target  # noqa: F401
-
-STARTUP_LIMIT_SECONDS = 60  # a bound for slow CI machines, not a timing assertion
+from tests.reconcile_helpers import memory_target, set_target, stop, watching  # noqa: F401
 
 
 def make_watcher(repo: Path, interval: float = 0.05) -> tuple[Watcher, list, list]:
@@ -109,42 +103,8 @@ def test_backoff_doubles_up_to_the_cap_and_resets():
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_watch_stops_cleanly_on_a_signal(example_repo, stop_signal):
     set_target(example_repo, "prod", "{kind: branch, branch: rendered/prod}")
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from engine.cli.app import main; main()",
-            "reconcile",
-            "--watch",
-            "--interval",
-            "1s",
-        ],
-        cwd=example_repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-        while time.monotonic() < deadline and process.poll() is None:
-            probe = subprocess.run(
-                ["git", "rev-parse", "--verify", "--quiet", "refs/heads/rendered/prod"],
-                cwd=example_repo,
-                capture_output=True,
-            )
-            if probe.returncode == 0:
-                break
-            time.sleep(0.1)
-        assert process.poll() is None, process.communicate()
-        process.send_signal(stop_signal)
-        out, err = process.communicate(timeout=STARTUP_LIMIT_SECONDS)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    with watching(example_repo, "--interval", "1s") as process:
+        out, err = stop(process, stop_signal)
     assert process.returncode == 0, err
     assert "stopped" in err
     assert "Traceback" not in err
