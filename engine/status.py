@@ -10,7 +10,6 @@ from engine.interfaces import TargetStatus
 from engine.model import ArtifactRef
 from engine.session import Session
 from engine.state import read_states
-from engine.trailers import ID as PROMOTE_ID
 from engine.trailers import PromotionRecord, read_history
 
 
@@ -86,7 +85,7 @@ def build_status(session: Session) -> StatusReport:
             for ref, version in versions[upstream].items():
                 if ref in versions[name] and versions[name][ref] != version:
                     report.lagging.setdefault(name, {})[ref] = version
-    for record in read_history(session.repo.log(grep=f"^{PROMOTE_ID}:")):
+    for record in read_history(session.repo):
         report.last_promotion.setdefault(record.dst, record)
     report.targets = target_statuses(session)
     return report

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from engine.gitrepo import CommitInfo
+from engine.gitrepo import CommitInfo, GitRepo
 from engine.model import Plan, Verdict
 
 ID = "Promote-Id"
@@ -147,5 +147,7 @@ def _moves(values: list[str]) -> list[ArtifactMove]:
     return moves
 
 
-def read_history(commits: list[CommitInfo]) -> list[PromotionRecord]:
+def read_history(repo: GitRepo) -> list[PromotionRecord]:
+    """Every promotion reachable from HEAD, newest first, read from its trailers."""
+    commits = repo.log(grep=f"^{ID}:")
     return [r for c in commits if (r := PromotionRecord.from_commit(c)) is not None]

@@ -71,12 +71,12 @@ def history(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Promotions read back from commit trailers, newest first."""
-    from engine.trailers import ID, read_history
+    from engine.trailers import read_history
 
     session = session_from(ctx)
     if env is not None:
         session.environment(env)
-    records = read_history(session.repo.log(grep=f"^{ID}:"))
+    records = read_history(session.repo)
     if env is not None:
         records = [r for r in records if env in (r.dst, r.src)]
     if output is OutputFormat.json:
