@@ -86,3 +86,15 @@ class ReconcileError(PromoteError):
     """Applying to a target failed or the environment did not become healthy."""
 
     exit_code = EXIT_FAILURE
+
+
+class LockTimeout(PromoteError):
+    """Another promotion held the repository's lock for longer than we were willing to wait."""
+
+    exit_code = EXIT_FAILURE
+
+
+class BranchMoved(PromoteError):
+    """The branch moved between planning and landing (someone committed): plan again."""
+
+    exit_code = EXIT_FAILURE

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 import git
 
-from engine.errors import PromoteError, RepositoryError
+from engine.errors import BranchMoved, PromoteError, RepositoryError
 
 _RECORD = "\x1e"
 _FIELD = "\x00"
@@ -87,6 +87,72 @@ class GitRepo:
             "commit", "--quiet", "--no-verify", "-F", "-", "--", *paths, istream=_stdin(message)
         )
         return self.head()
+
+    @property
+    def git_dir(self) -> Path:
+        """The directory shared by all worktrees (`.git` of the main checkout)."""
+        return Path(self.repo.common_dir).resolve()
+
+    def refuse_index_lock(self) -> None:
+        """Git's own lock on the index: a running git command holds it, or a crashed one left it."""
+        lock = Path(self.repo.git_dir) / "index.lock"
+        if lock.exists():
+            raise RepositoryError(
+                f"{lock} exists: another git command is running, or a crashed one left it behind; "
+                "remove it once no git command runs in this repository"
+            )
+
+    def commit_with_files(self, base: str, texts: dict[PurePosixPath, str], message: str) -> str:
+        """A new commit (not on any branch yet): `base`'s tree with `texts` written into it.
+
+        Built in a temporary index; the repository's index, working tree and refs are untouched.
+        """
+        modes = self._modes(base, list(texts))
+        with _temporary_index() as env, tempfile.TemporaryDirectory() as scratch:
+            self.run("read-tree", base, env=env)
+            blobs = self._hash_blobs(Path(scratch), {str(p): t.encode() for p, t in texts.items()})
+            lines = "".join(
+                f"{modes.get(path, '100644')} {sha}\t{path}\n" for path, sha in blobs.items()
+            )
+            self.run("update-index", "--index-info", istream=_stdin(lines), env=env)
+            tree = self.run("write-tree", env=env).strip()
+        return self.run(
+            "commit-tree",
+            tree,
+            "-p",
+            base,
+            "-F",
+            "-",
+            istream=_stdin(message),
+            env=_identity_env(self),
+        ).strip()
+
+    def _modes(self, rev: str, paths: Sequence[PurePosixPath]) -> dict[str, str]:
+        """File modes at `rev` (an executable stays executable when promote rewrites it)."""
+        out = self.run("ls-tree", "-z", rev, "--", *[str(p) for p in paths])
+        modes = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, path = entry.partition("\t")
+            modes[path] = meta.split()[0]
+        return modes
+
+    def advance_head(self, new: str, expected: str, reason: str) -> None:
+        """Move HEAD's branch from `expected` to `new`, only if it still is at `expected`."""
+        try:
+            self.run("update-ref", "-m", reason, "HEAD", new, expected)
+        except RepositoryError as exc:
+            raise BranchMoved(
+                f"the branch moved while promoting (someone committed): {exc.message}"
+            ) from None
+
+    def stage_worktree_files(self, files: Sequence[PurePosixPath]) -> None:
+        """Record the working tree's `files` in the index (after HEAD moved to a commit that
+        holds exactly these contents, so the tree is clean again)."""
+        self.run("update-index", "--add", "--", *[str(f) for f in files])
+
+    def checkout_files(self, rev: str, files: Sequence[PurePosixPath]) -> None:
+        """Index and working tree of `files` as `rev` has them."""
+        self.run("checkout", rev, "--", *[str(f) for f in files])
 
     def unstage(self, files: Sequence[PurePosixPath]) -> None:
         """Undo `git add` of files we staged for a commit that did not happen."""

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
-from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from engine.errors import GateBlocked, PromoteError, RenderError, RepositoryError, UsageError
+from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryError, UsageError
 from engine.gating import blocking, evaluate_gates, gate_context
+from engine.landing import land, recover_interrupted
+from engine.locking import DEFAULT_WAIT_SECONDS, repository_lock
 from engine.model import Environment, Plan, Verdict
 from engine.planner import make_plan
 from engine.plugins import notify
 from engine.session import Session
-from engine.state import EnvState, read_state, read_states
+from engine.state import EnvState, read_states
 from engine.trailers import Decisions, message, new_promotion_id
+
+REPLAN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class PromoteOptions:
     dry_run: bool = False
     force: bool = False
     reason: str | None = None
+    wait_lock: float = DEFAULT_WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,39 @@ def promote(
     if options.force and not options.reason:
         raise UsageError("--force needs --reason TEXT: a bypass is always recorded with its reason")
     path = session.graph.path(src, dst, options.via)
-    refuse_dirty(session, [session.environment(name) for name in path])
     results: list[HopResult] = []
     carried: dict | None = None
     for hop_src, hop_dst in pairwise(path):
-        result, carried = _hop(session, hop_src, hop_dst, options, reporter, carried)
+        # Plan, gates and write of one hop happen under the repository's lock, so that two
+        # promotions never plan on the same tree and both commit.
+        with repository_lock(session.repo.git_dir, options.wait_lock):
+            recover_interrupted(session)
+            session.repo.refuse_index_lock()
+            refuse_dirty(session, [session.environment(name) for name in path])
+            result, carried = _hop_until_landed(
+                session, hop_src, hop_dst, options, reporter, carried
+            )
         results.append(result)
         if result.status in ("blocked", "declined"):
             break
     return results
+
+
+def _hop_until_landed(
+    session: Session,
+    src: str,
+    dst: str,
+    options: PromoteOptions,
+    reporter: Reporter,
+    carried: dict | None,
+) -> tuple[HopResult, dict | None]:
+    """A hop whose branch moved between plan and commit is planned (and gated) again."""
+    for _attempt in range(REPLAN_ATTEMPTS - 1):
+        try:
+            return _hop(session, src, dst, options, reporter, carried)
+        except BranchMoved as exc:
+            print(f"promote: {exc.message}; planning again", file=sys.stderr)
+    return _hop(session, src, dst, options, reporter, carried)
 
 
 def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
@@ -108,12 +134,15 @@ def plan_hop(
     carried: dict | None = None,
 ) -> tuple[Plan, EnvState, EnvState]:
     """The plan of one hop from the working tree, with both environments' states."""
+    # HEAD before the files: a commit landing in between makes the landing's compare-and-swap
+    # fail instead of mixing a newer tree into a commit on an older base.
+    head = session.repo.head()
     src_state, dst_state = read_states(
         session.plugins, session.root, [session.environment(src), session.environment(dst)]
     )
     if carried is not None:  # a dry run did not land the previous hop: carry its versions on
         src_state = _with_carried(src_state, carried)
-    plan = make_plan(session.plugins, src_state, dst_state, session.repo.head(), only)
+    plan = make_plan(session.plugins, src_state, dst_state, head, only)
     return plan, src_state, dst_state
 
 
@@ -151,7 +180,10 @@ def _land_hop(
         forced_reason=options.reason if forced else None,
     )
     promotion_id = new_promotion_id(now)
-    commit = land(session, plan, dst_state, message(plan, promotion_id, decisions))
+    # Source and destination share one branch here, so the source commit is also the base.
+    commit = land(
+        session, plan, dst_state.env, message(plan, promotion_id, decisions), plan.source_commit
+    )
     _notify_promoted(session, plan, commit, promotion_id)
     return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced)
 
@@ -160,61 +192,6 @@ def _with_carried(state: EnvState, carried: dict) -> EnvState:
     versions = dict(state.versions)
     versions.update({ref: v for ref, v in carried.items() if ref in versions})
     return dataclasses.replace(state, versions=versions)
-
-
-def land(session: Session, plan: Plan, dst_state: EnvState, commit_message: str) -> str:
-    """Write the edits, check DST renders the new versions, and commit. All or nothing."""
-    dst = dst_state.env
-    originals = {f.path: f.text for f in dst_state.files.files}
-    new_texts = dict(plan.texts)
-    _refuse_outside(dst, list(new_texts))
-    try:
-        _write_all(session.root, new_texts)
-        _verify(session, dst, plan)
-        return session.repo.commit_files(sorted(new_texts), commit_message)
-    except BaseException:
-        session.repo.unstage(sorted(new_texts))
-        _write_all(session.root, {p: originals[p] for p in new_texts if p in originals})
-        for created in (p for p in new_texts if p not in originals):
-            (session.root / created).unlink(missing_ok=True)
-        raise
-
-
-def _refuse_outside(dst: Environment, files: Sequence[PurePosixPath]) -> None:
-    for file in files:
-        if not file.is_relative_to(dst.path) or ".." in file.parts:
-            raise PromoteError(
-                f"refusing to edit {file}: it is outside {dst.name}'s path {dst.path}"
-            )
-
-
-def _write_all(root: Path, texts: dict[PurePosixPath, str]) -> None:
-    for path, text in texts.items():
-        target = root / path
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if target.exists():
-            os.chmod(temporary, target.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-
-
-def _verify(session: Session, dst: Environment, plan: Plan) -> None:
-    try:
-        state = read_state(session.plugins, session.root, dst)
-    except PromoteError as exc:
-        raise RenderError(
-            f"after the edits {dst.name!r} no longer renders; nothing was changed: {exc}"
-        ) from None
-    for change in plan.changes:
-        now = state.versions.get(change.ref)
-        if now != change.new:
-            raise RenderError(
-                f"after the edits {dst.name!r} renders {change.ref} at {now}, not {change.new}; "
-                "nothing was changed"
-            )
 
 
 def _notify_promoted(session: Session, plan: Plan, commit: str, promotion_id: str) -> None:
@@ -234,7 +211,6 @@ __all__ = [
     "HopResult",
     "PromoteOptions",
     "Reporter",
-    "land",
     "plan_hop",
     "promote",
     "refuse_dirty",

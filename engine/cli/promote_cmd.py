@@ -10,6 +10,7 @@ import typer
 from engine.cli.common import OutputFormat, OutputOption, emit_json, session_from
 from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
+from engine.locking import DEFAULT_WAIT_SECONDS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,6 +63,14 @@ def run_promote(
     reconcile: Annotated[
         bool, typer.Option("--reconcile", help="Reconcile DST's target after the commit.")
     ] = False,
+    wait_lock: Annotated[
+        float,
+        typer.Option(
+            "--wait-lock",
+            metavar="SECONDS",
+            help="How long to queue behind another promotion of this repository.",
+        ),
+    ] = DEFAULT_WAIT_SECONDS,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
@@ -73,7 +82,7 @@ def run_promote(
         from engine.reconcile import targeted
 
         targeted(session, [dst])  # no target: refuse before anything is written
-    options = PromoteOptions(tuple(only or ()), via, dry_run, force, reason)
+    options = PromoteOptions(tuple(only or ()), via, dry_run, force, reason, wait_lock)
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)
     if push and any(r.status == "promoted" for r in results):

@@ -1,0 +1,228 @@
+"""Atomic, serialised promotions, tested with real processes (not threads) on real repositories.
+
+Every check reads the result with plain `git` and the real `kubectl kustomize`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import git, kustomize_build
+from tests.processes import (
+    assert_commit_matches_its_trailers,
+    clean_tree,
+    promotion_commits,
+    run,
+    start,
+)
+
+ROUNDS = 5
+RUNS_PER_ROUND = 8
+ARTIFACTS = ("ghcr.io/acme/web", "ghcr.io/acme/worker", "*podinfo*", "feature-flags")
+
+
+def effective(env_dir: Path) -> dict[str, Any]:
+    """What an environment runs, from kustomize's output: images, chart version, flags."""
+    images, chart, flags = set(), None, None
+    for obj in kustomize_build(env_dir):
+        for container in _containers(obj):
+            images.add(container["image"])
+        if obj["kind"] == "HelmRelease":
+            chart = obj["spec"]["chart"]["spec"]["version"]
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"].startswith("app-config"):
+            flags = obj["data"]["FEATURE_FLAGS"]
+    return {"images": sorted(images), "chart": chart, "flags": flags}
+
+
+def _containers(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [c for c in node.get("containers") or [] if isinstance(c, dict)]
+        return found + [c for v in node.values() for c in _containers(v)]
+    if isinstance(node, list):
+        return [c for item in node for c in _containers(item)]
+    return []
+
+
+def bump_int(repo: Path, round_number: int) -> None:
+    """A new release in int: every artifact gets a version no environment had before."""
+    kustomization = repo / "environments/int/kustomization.yaml"
+    text = kustomization.read_text()
+    text = re.sub(r"(acme/web\n\s+newTag: )\S+", rf"\g<1>1.5.{round_number}", text)
+    text = re.sub(r'(acme/worker\n\s+newTag: )"\S+"', rf'\g<1>"2.3.{round_number}"', text)
+    kustomization.write_text(text)
+    chart = repo / "environments/int/podinfo-version.yaml"
+    chart.write_text(re.sub(r'version: "\S+"', f'version: "6.8.{round_number}"', chart.read_text()))
+    config = repo / "environments/int/app-config.yaml"
+    config.write_text(
+        re.sub(
+            r"FEATURE_FLAGS: '\S+'", f"FEATURE_FLAGS: '2027.1.{round_number}'", config.read_text()
+        )
+    )
+    git(repo, "commit", "--quiet", "-am", f"int: release {round_number}")
+
+
+def assert_sound(repo: Path, since: str) -> list[str]:
+    """Clean tree, `git fsck` clean, every promotion commit agrees with its trailers."""
+    assert clean_tree(repo), git(repo, "status", "--porcelain")
+    subprocess.run(["git", "fsck", "--strict", "--no-progress"], cwd=repo, check=True)
+    commits = promotion_commits(repo, since)
+    for commit in commits:
+        assert_commit_matches_its_trailers(repo, commit)
+    return commits
+
+
+def run_all(repo: Path, argument_lists: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    processes = [start(repo, *args) for args in argument_lists]
+    results = []
+    for process, args in zip(processes, argument_lists, strict=True):
+        out, err = process.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(args, process.returncode, out, err))
+    return results
+
+
+def test_eight_concurrent_runs_of_one_hop_land_it_once(example_repo):
+    for round_number in range(ROUNDS):
+        bump_int(example_repo, round_number)
+        before = git(example_repo, "rev-parse", "HEAD").strip()
+        results = run_all(example_repo, [["int", "qa", "--yes"]] * RUNS_PER_ROUND)
+        assert [r.returncode for r in results] == [0] * RUNS_PER_ROUND, [r.stderr for r in results]
+        commits = assert_sound(example_repo, before)
+        assert len(commits) == 1, "one promotion lands; the others find nothing to change"
+        assert effective(example_repo / "environments/qa") == effective(
+            example_repo / "environments/int"
+        )
+
+
+def test_concurrent_runs_for_different_artifacts_each_commit_only_their_own(example_repo):
+    for round_number in range(ROUNDS):
+        bump_int(example_repo, round_number)
+        before = git(example_repo, "rev-parse", "HEAD").strip()
+        runs = [["int", "qa", "--yes", "--only", ARTIFACTS[i % len(ARTIFACTS)]] for i in range(8)]
+        results = run_all(example_repo, runs)
+        assert [r.returncode for r in results] == [0] * len(runs), [r.stderr for r in results]
+        commits = assert_sound(example_repo, before)
+        assert len(commits) == len(ARTIFACTS)
+        assert effective(example_repo / "environments/qa") == effective(
+            example_repo / "environments/int"
+        )
+
+
+def test_two_hops_at_once_both_land(example_repo):
+    bump_int(example_repo, 1)
+    before = git(example_repo, "rev-parse", "HEAD").strip()
+    results = run_all(example_repo, [["int", "qa", "--yes"], ["qa", "uat", "--yes"]] * 4)
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    commits = assert_sound(example_repo, before)
+    destinations = sorted(
+        git(example_repo, "log", "-1", "--format=%(trailers:key=Promote-To,valueonly)", c).strip()
+        for c in commits
+    )
+    assert "qa" in destinations and "uat" in destinations
+
+
+def test_a_held_lock_makes_a_promotion_wait_then_fail_naming_the_holder(example_repo):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\n"
+            "from engine.locking import repository_lock\n"
+            "with repository_lock(Path(sys.argv[1])):\n"
+            "    print('held', flush=True)\n    time.sleep(30)",
+            str(example_repo / ".git"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = git(example_repo, "rev-parse", "HEAD")
+        result = run(example_repo, "int", "qa", "--yes", "--wait-lock", "0.5")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1, result.stderr
+    assert f"pid {holder.pid}" in result.stderr and "--wait-lock" in result.stderr
+    assert git(example_repo, "rev-parse", "HEAD") == before and clean_tree(example_repo)
+    assert run(example_repo, "int", "qa", "--yes").returncode == 0  # the kernel freed the lock
+
+
+def test_a_leftover_index_lock_is_one_clear_error_and_changes_nothing(example_repo):
+    (example_repo / ".git/index.lock").write_text("")
+    before = git(example_repo, "rev-parse", "HEAD")
+    result = run(example_repo, "int", "qa", "--yes")
+    assert result.returncode == 2, result.stderr
+    assert "index.lock" in result.stderr and "Traceback" not in result.stderr
+    (example_repo / ".git/index.lock").unlink()
+    assert git(example_repo, "rev-parse", "HEAD") == before and clean_tree(example_repo)
+
+
+def test_a_commit_landing_during_the_gates_makes_the_hop_plan_again(example_repo, tmp_path):
+    """A command gate that commits (standing in for a teammate's push) moves the branch between
+    plan and landing: the compare-and-swap refuses the stale plan, which is made again."""
+    once = tmp_path / "committed-once"
+    gate = (
+        "import pathlib, subprocess, sys\n"
+        f"flag = pathlib.Path({str(once)!r})\n"
+        "if not flag.exists():\n"
+        "    flag.write_text('x')\n"
+        "    subprocess.run(['git', 'commit', '--quiet', '--allow-empty', '-m', 'teammate'],"
+        " check=True)\n"
+    )
+    (example_repo / "environments/checks/commits.py").write_text(gate)
+    graph = example_repo / "environments/graph.yaml"
+    graph.write_text(
+        graph.read_text().replace(
+            "    labels: {tier: test}\n  uat:",
+            '    labels: {tier: test}\n    gates:\n      - command: ["python3", '
+            '"environments/checks/commits.py"]\n  uat:',
+            1,
+        )
+    )
+    git(example_repo, "add", "--all")
+    git(example_repo, "commit", "--quiet", "-m", "qa: a gate")
+    result = run(example_repo, "int", "qa", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "planning again" in result.stderr
+    parent_subject = git(example_repo, "log", "-1", "--format=%s", "HEAD~1").strip()
+    assert parent_subject == "teammate", "the promotion is based on the commit that moved"
+    assert clean_tree(example_repo)
+    assert effective(example_repo / "environments/qa") == effective(
+        example_repo / "environments/int"
+    )
+
+
+@pytest.mark.parametrize("kills", [50])
+def test_sigkill_at_any_instant_leaves_old_or_new_and_a_rerun_succeeds(example_repo, kills):
+    import random
+
+    timer = run(example_repo, "int", "qa", "--yes", "--dry-run")
+    assert timer.returncode == 0, timer.stderr
+    old = git(example_repo, "rev-parse", "HEAD").strip()
+    rng = random.Random(20261202)
+    landed = 0
+    for _ in range(kills):
+        git(example_repo, "reset", "--quiet", "--hard", old)
+        process = start(example_repo, "int", "qa", "--yes")
+        try:
+            process.wait(timeout=rng.uniform(0.0, 1.6))
+        except subprocess.TimeoutExpired:
+            process.kill()
+        process.communicate()
+        head = git(example_repo, "rev-parse", "HEAD").strip()
+        assert head == old or git(example_repo, "rev-parse", "HEAD~1").strip() == old
+        subprocess.run(["git", "fsck", "--no-progress"], cwd=example_repo, check=True)
+        journal = example_repo / ".git/promote-journal.json"
+        assert clean_tree(example_repo) or (journal.exists() and head != old)
+        landed += head != old
+        rerun = run(example_repo, "int", "qa", "--yes")
+        assert rerun.returncode == 0, rerun.stderr
+        assert clean_tree(example_repo)
+        assert_sound(example_repo, old)
+    assert 0 < landed < kills, "the kills must hit before and after the landing"
