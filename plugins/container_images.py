@@ -1,4 +1,8 @@
-"""Source: `image:` of containers in any object with a pod spec (workloads, Pods, patches)."""
+"""Source: `image:` of containers in any object with a pod spec (workloads, Pods, patches).
+
+An image is keyed by its normalised name (`nginx` is `docker.io/library/nginx`) and rewritten in
+the spelling the file uses: only the tag or digest changes.
+"""
 
 from __future__ import annotations
 
