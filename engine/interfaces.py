@@ -5,7 +5,7 @@ Plugins implement these structurally; nothing needs to subclass anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,9 +28,19 @@ class Source(Protocol):
     def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:
         """Versions visible in one rendered object (what the environment really runs)."""
 
-    def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
+    def override(
+        self,
+        files: EnvFiles,
+        ref: ArtifactRef,
+        version: str,
+        *,
+        rendered: Sequence[Mapping[str, Any]] = (),
+    ) -> list[TextEdit] | None:
         """Edits that pin `ref` in the environment's own files when it only inherits it.
 
+        `rendered` holds the environment's objects as rendered before the edits, for overrides
+        that must spell `ref` the way those objects do (kustomize matches `images:` names
+        literally). A source may leave the parameter out; it is then called without it.
         None when this source does not handle `ref`.
         """
 

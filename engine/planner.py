@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
+from typing import Any
 
 from engine.envfiles import EnvFiles
 from engine.errors import ConfigError, UsageError
+from engine.imageref import name_matches
+from engine.interfaces import Source
 from engine.model import ArtifactRef, Change, Plan, TextEdit
 from engine.plugins import Plugins, guarded
 from engine.state import EnvState
@@ -58,14 +62,21 @@ def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:
     refs = list(src.versions)
     if not only:
         return refs
-    chosen = [ref for ref in refs if any(fnmatchcase(ref.name, pattern) for pattern in only)]
-    unmatched = [p for p in only if not any(fnmatchcase(ref.name, p) for ref in refs)]
+    chosen = [ref for ref in refs if any(_named(ref, pattern) for pattern in only)]
+    unmatched = [p for p in only if not any(_named(ref, p) for ref in refs)]
     if unmatched:
         known = ", ".join(ref.name for ref in refs) or "none"
         raise UsageError(
             f"--only {unmatched[0]!r} matches no artifact of {src.env.name!r} (known: {known})"
         )
     return chosen
+
+
+def _named(ref: ArtifactRef, pattern: str) -> bool:
+    """`--only` takes an image as users write it (`nginx` names `docker.io/library/nginx`)."""
+    return fnmatchcase(ref.name, pattern) or (
+        ref.kind == "image" and name_matches(ref.name, pattern)
+    )
 
 
 def _pinned(dst: EnvState, ref: ArtifactRef, old: str, new: str) -> Change:
@@ -81,7 +92,7 @@ def _overridden(
 ) -> Change:
     for registered in plugins.sources:
         with guarded(f"overriding {ref} in {dst.env.name}", registered.plugin):
-            edits = registered.item.override(files, ref, new)
+            edits = _override(registered.item, files, ref, new, dst.objects)
         if edits:
             return Change(ref, old, new, tuple(edits), "override")
     raise ConfigError(
@@ -90,6 +101,16 @@ def _overridden(
         '`# {"$promote": ...}` marker) or leave it out with --only',
         location=dst.env.location,
     )
+
+
+def _override(
+    source: Source, files: EnvFiles, ref: ArtifactRef, version: str, rendered: list[dict[str, Any]]
+) -> list[TextEdit] | None:
+    # Like pluggy with a hookimpl, pass `rendered` only to a source that names it: sources
+    # written before it existed keep working.
+    if "rendered" in inspect.signature(source.override).parameters:
+        return source.override(files, ref, version, rendered=rendered)
+    return source.override(files, ref, version)
 
 
 def apply_edits(

@@ -39,12 +39,13 @@ def remove_key(document: YamlDocument, mapping: CommentedMap, key: str) -> TextE
 Item = dict[str, "str | Item"]
 
 
-def append_block_item(file: YamlFile, top_key: str, item: Item) -> TextEdit:
-    """Add a mapping item to the block sequence under the top-level `top_key` (creating the key)."""
+def append_block_item(file: YamlFile, top_key: str, item: Item, *more: Item) -> TextEdit:
+    """Add mapping items to the block sequence under the top-level `top_key` (creating the key)."""
     document = file.documents[0]
     data = document.data
+    items = (item, *more)
     if top_key not in data:
-        return _new_key(file, top_key, item)
+        return _new_key(file, top_key, items)
     sequence = data[top_key]
     if not isinstance(sequence, CommentedSeq) or not sequence or sequence.fa.flow_style():
         raise ConfigError(
@@ -58,18 +59,17 @@ def append_block_item(file: YamlFile, top_key: str, item: Item) -> TextEdit:
     )
     dash_column = dash - index.offset(first_line, 0)
     at = _end_of_value(file, data, top_key)
-    text = _item_text(item, dash_column, first_column - dash_column)
+    text = "".join(_item_text(i, dash_column, first_column - dash_column) for i in items)
     if at == len(index.text) and not index.text.endswith("\n"):
         text = "\n" + text
     return TextEdit(file.path, at, at, text)
 
 
-def _new_key(file: YamlFile, top_key: str, item: Item) -> TextEdit:
+def _new_key(file: YamlFile, top_key: str, items: tuple[Item, ...]) -> TextEdit:
     text = file.index.text
     prefix = "" if not text or text.endswith("\n") else "\n"
-    return TextEdit(
-        file.path, len(text), len(text), f"{prefix}{top_key}:\n" + _item_text(item, 0, 2)
-    )
+    entries = "".join(_item_text(item, 0, 2) for item in items)
+    return TextEdit(file.path, len(text), len(text), f"{prefix}{top_key}:\n" + entries)
 
 
 def _item_text(item: Item, dash_column: int, gap: int) -> str:

@@ -1,4 +1,8 @@
-"""Source: `image:` of containers in any object with a pod spec (workloads, Pods, patches)."""
+"""Source: `image:` of containers in any object with a pod spec (workloads, Pods, patches).
+
+An image is keyed by its normalised name (`nginx` is `docker.io/library/nginx`) and rewritten in
+the spelling the file uses: only the tag or digest changes.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,12 @@ def _containers(node: Any) -> Iterator[Mapping[str, Any]]:
             yield from _containers(item)
 
 
+def spellings(objects: Iterable[Mapping[str, Any]], name: str) -> list[str]:
+    """How the containers of `objects` write the image whose normalised name is `name`."""
+    written = (ImageRef.parse(str(c["image"])) for obj in objects for c in _containers(obj))
+    return list(dict.fromkeys(image.name for image in written if image.normalized == name))
+
+
 class ContainerImages:
     def pins(self, document: YamlDocument) -> Iterable[Pin]:
         if document.is_kustomization:
@@ -39,7 +49,7 @@ class ContainerImages:
             pin = document.scalar_pin(
                 container,
                 "image",
-                ArtifactRef("image", image.name),
+                ArtifactRef("image", image.normalized),
                 NAME,
                 version=image.version,
                 compose=image.with_version,
@@ -50,7 +60,7 @@ class ContainerImages:
     def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:
         for container in _containers(obj):
             image = ImageRef.parse(str(container["image"]))
-            yield ArtifactRef("image", image.name), image.version
+            yield ArtifactRef("image", image.normalized), image.version
 
     def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
         return None  # a plain manifest cannot override a base; kustomize-images does that

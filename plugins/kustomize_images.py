@@ -1,20 +1,23 @@
 """Source: the `images:` transformer entries of an environment's kustomization.
 
-An entry is keyed by the image it produces (`newName`, else `name`), which is also what the
-rendered containers show, so the entry and the rendered image are the same artifact.
+An entry is keyed by the normalised name of the image it produces (`newName`, else `name`), which
+is also what the rendered containers show, so the entry and the rendered image are the same
+artifact. Kustomize itself matches `name` literally (`docker.io/library/nginx` does not match a
+container's `nginx:1.24`), so a new entry is spelled the way the rendered containers spell it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument
-from engine.imageref import join_version, split_version
+from engine.imageref import join_version, normalize_name, split_version
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
 from engine.yamledit import append_block_item, insert_key_after, remove_key
 from engine.yamlio import CommentedMap
+from plugins.container_images import spellings
 
 NAME = "kustomize-images"
 
@@ -29,7 +32,7 @@ class KustomizeImages:
                 yield from self._entry_pin(document, entry)
 
     def _entry_pin(self, document: YamlDocument, entry: CommentedMap) -> Iterable[Pin]:
-        ref = ArtifactRef("image", str(entry.get("newName") or entry["name"]))
+        ref = ArtifactRef("image", normalize_name(str(entry.get("newName") or entry["name"])))
         current = join_version(_text(entry.get("newTag")), _text(entry.get("digest")))
         anchor = "newTag" if "newTag" in entry else "digest" if "digest" in entry else "name"
         pin = document.scalar_pin(entry, anchor, ref, NAME, version=current)
@@ -44,17 +47,23 @@ class KustomizeImages:
     def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:
         return ()  # a kustomization is not rendered; its effect shows in the containers
 
-    def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
+    def override(
+        self,
+        files: EnvFiles,
+        ref: ArtifactRef,
+        version: str,
+        *,
+        rendered: Sequence[Mapping[str, Any]] = (),
+    ) -> list[TextEdit] | None:
+        """One entry per spelling of the image in the rendered containers, as kustomize matches."""
         kustomization = files.kustomization
-        if ref.kind != "image" or kustomization is None:
+        names = spellings(rendered, ref.name) if ref.kind == "image" else []
+        if kustomization is None or not names:
             return None
         tag, digest = split_version(version)
-        item = {"name": ref.name}
-        if tag:
-            item["newTag"] = tag
-        if digest:
-            item["digest"] = digest
-        return [append_block_item(kustomization, "images", item)]
+        versions = {"newTag": tag, "digest": digest}
+        items = [{"name": name} | {k: v for k, v in versions.items() if v} for name in names]
+        return [append_block_item(kustomization, "images", *items)]
 
 
 def _text(value: object) -> str | None:

@@ -169,7 +169,7 @@ def _json6902_ref(
     kind, name = target.get("kind"), target.get("name", "*")
     if IMAGE_PATH.match(path):
         image = ImageRef.parse(value)
-        return ArtifactRef("image", image.name), image.version, image.with_version
+        return ArtifactRef("image", image.normalized), image.version, image.with_version
     if path == "/spec/chart/spec/version" and kind == "HelmRelease":
         return ArtifactRef("chart", f"helmrelease/{name}/*"), value, str
     if path == "/spec/source/targetRevision" and kind == "Application":
