@@ -13,6 +13,7 @@ kinds require) sets them to `null`, which is how a strategic-merge patch deletes
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -102,30 +103,34 @@ def rewrite_ref(
 ) -> list[TextEdit]:
     """Edits that make the `spec.ref` mapping `ref` hold exactly `new`."""
     is_patch = not _present((document.data.get("spec") or {}).get("url"))
-    wanted = {
-        key: value for key, value in new.fields(kind).items() if value is not None or is_patch
-    }
+    fields = new.fields(kind)
+    wanted = {key: value for key, value in fields.items() if value is not None or is_patch}
     if ref.fa.flow_style():
         return [_rewrite_flow(document, ref, wanted)]
     edits: list[TextEdit] = []
-    missing = [key for key in wanted if key not in ref]
-    for key in [k for k in ref if k in new.fields(kind)]:
-        if key in wanted:
-            edits.extend(_set(document, ref, key, wanted[key]))
-        elif missing and _renamable(document, ref, key):
-            edits.extend(_rename(document, ref, key, missing.pop(0), wanted))
+    holds = {key for key in ref if key in fields}  # the ref keys the mapping has after the edits
+    gained = [key for key, value in fields.items() if value is not None and key not in ref]
+    for key in [k for k in ref if k in fields]:
+        if fields[key] is not None:
+            edits.extend(_set(document, ref, key, fields[key]))
+        elif gained and _renamable(document, ref, key):
+            # A key the ref loses becomes a key it gains, in place: its line's comment stays.
+            renamed = gained.pop(0)
+            edits.extend(_rename(document, ref, key, renamed, fields[renamed]))
+            holds = (holds - {key}) | {renamed}
+        elif is_patch:
+            edits.extend(_set(document, ref, key, None))
         else:
             edits.append(remove_key(document, ref, key))
-    added = [insert_key_after(document, ref, list(ref)[-1], key, wanted[key]) for key in missing]
-    if added:
-        edits.append(
-            TextEdit(
-                added[0].file,
-                added[0].start,
-                added[0].end,
-                "".join(edit.replacement for edit in added),
-            )
-        )
+            holds.discard(key)
+    added = [
+        insert_key_after(document, ref, list(ref)[-1], key, value)
+        for key, value in wanted.items()
+        if key not in holds
+    ]
+    if added:  # one edit, so that the new lines keep their order
+        replacement = "".join(edit.replacement for edit in added)
+        edits.append(dataclasses.replace(added[0], replacement=replacement))
     return edits
 
 
@@ -146,13 +151,13 @@ def _renamable(document: YamlDocument, ref: CommentedMap, key: str) -> bool:
 
 
 def _rename(
-    document: YamlDocument, ref: CommentedMap, old: str, new: str, wanted: dict[str, str | None]
+    document: YamlDocument, ref: CommentedMap, old: str, new: str, value: str | None
 ) -> list[TextEdit]:
     """`old: value` becomes `new: value`, on the same line (so its comment stays with it)."""
     line, column = ref.lc.key(old)
     start = document.file.index.offset(line, column)
     span = _value_span(document, ref, old)
-    text = _scalar(wanted[new], span.style)
+    text = _scalar(value, span.style)
     path = document.file.path
     return [
         TextEdit(path, start, start + len(old), new),

@@ -58,19 +58,23 @@ class InlinePatch:
     def to_file(self, offset: int) -> int:
         line = self.view.index.line_of(offset)
         column = offset - self.view.index.starts[line]
-        return self.file.index.offset(self.first_line + line, self.indent + column)
+        # A line's start stays the line's start, so an edit of whole lines takes their indentation.
+        return self.file.index.offset(self.first_line + line, self.indent + column if column else 0)
+
+    def indented(self, edit: TextEdit) -> str:
+        """The edit's text with every line it begins indented like the block's lines."""
+        pad = " " * self.indent
+        text = re.sub(r"\n(?=[^\n])", "\n" + pad, edit.replacement)
+        at_line_start = edit.start in self.view.index.starts
+        return pad + text if at_line_start and text else text
 
     def translate(
         self, rewrite: Callable[[str], list[TextEdit]]
     ) -> Callable[[str], list[TextEdit]]:
-        # A line an edit adds sits inside the block scalar, so it takes the block's indentation.
         def in_file(version: str) -> list[TextEdit]:
             return [
                 TextEdit(
-                    self.file.path,
-                    self.to_file(e.start),
-                    self.to_file(e.end),
-                    e.replacement.replace("\n", "\n" + " " * self.indent),
+                    self.file.path, self.to_file(e.start), self.to_file(e.end), self.indented(e)
                 )
                 for e in rewrite(version)
             ]
