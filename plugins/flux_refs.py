@@ -113,7 +113,7 @@ def rewrite_ref(
     for key in [k for k in ref if k in fields]:
         if fields[key] is not None:
             edits.extend(_set(document, ref, key, fields[key]))
-        elif gained and _renamable(document, ref, key):
+        elif gained and _present(ref[key]) and _renamable(document, ref, key):
             # A key the ref loses becomes a key it gains, in place: its line's comment stays.
             renamed = gained.pop(0)
             edits.extend(_rename(document, ref, key, renamed, fields[renamed]))

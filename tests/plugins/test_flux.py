@@ -275,3 +275,41 @@ def test_versions_with_spaces_survive_trailers_and_history(data_repo, cli):
     assert f"Promote-Artifact: oci ocirepository/cert-manager {old} -> {new}" in parsed
     history = cli(repo, "history", "--output", "json").json()["promotions"][0]["artifacts"]
     assert {"kind": "oci", "name": "ocirepository/cert-manager", "old": old, "new": new} in history
+
+
+def test_a_git_ref_with_commit_and_branch_promotes_as_the_commit(make_repo, cli):
+    commit = "0d52" + "c" * 36
+    repository = """
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata: {name: podinfo, namespace: flux-system}
+        spec:
+          interval: 1m
+          url: https://github.com/stefanprodan/podinfo
+          ref:
+            tag: 6.0.0
+    """
+    patch = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+    patch += "metadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  ref:\n"
+    overlay = "resources: [../base]\npatches:\n  - path: source.yaml\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": "environments:\n  staging: {path: apps/staging}\n"
+            "  production: {path: apps/production, from: [staging]}\n",
+            "apps/base/kustomization.yaml": "resources: [repository.yaml]\n",
+            "apps/base/repository.yaml": repository,
+            "apps/staging/kustomization.yaml": overlay,
+            "apps/staging/source.yaml": patch + f"    branch: release-6\n    commit: {commit}\n",
+            "apps/production/kustomization.yaml": overlay,
+            "apps/production/source.yaml": patch + "    tag: 6.0.1  # hotfix\n",
+        }
+    )
+    staging = flux_refs(repo / "apps/staging")["GitRepository/podinfo"]
+    assert set(staging) == {"tag", "branch", "commit"}, "Flux runs the commit of these"
+
+    result = cli(repo, "staging", "production", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    assert flux_refs(repo / "apps/production")["GitRepository/podinfo"] == {"commit": commit}
+    source = (repo / "apps/production/source.yaml").read_text()
+    assert f"commit: {commit}  # hotfix" in source
