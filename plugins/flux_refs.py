@@ -88,8 +88,8 @@ def value_for_key(kind: str, key: str, version: str) -> str:
     ref = FluxRef.parse(kind, version)
     if ref.key != key or ref.semver_filter is not None:
         raise ConfigError(
-            f"this {kind} patch sets only ref.{key}; the new ref is `{ref}`: "
-            "rewrite the patch to set that ref, or pin it in a patch file"
+            f"a JSON 6902 patch of this {kind} sets only ref.{key}, and the new ref is `{ref}`: "
+            "change the patch to set that ref (or leave it out with --only)"
         )
     return ref.value
 

@@ -313,3 +313,44 @@ def test_a_git_ref_with_commit_and_branch_promotes_as_the_commit(make_repo, cli)
     assert flux_refs(repo / "apps/production")["GitRepository/podinfo"] == {"commit": commit}
     source = (repo / "apps/production/source.yaml").read_text()
     assert f"commit: {commit}  # hotfix" in source
+
+
+def test_a_json6902_ref_op_changes_its_value_and_refuses_another_key(make_repo, cli):
+    overlay = """
+        resources: [../base]
+        patches:
+          - target: {kind: OCIRepository, name: manifests}
+            patch: |-
+              - op: replace
+                path: /spec/ref/tag
+                value: "VERSION"  # this environment's manifests
+    """
+    graph = "environments:\n  qa: {path: qa}\n  prod: {path: prod, from: [qa]}\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": graph,
+            "base/kustomization.yaml": "resources: [source.yaml]\n",
+            "base/source.yaml": SOURCE,
+            "qa/kustomization.yaml": overlay.replace("VERSION", "v1.3.0"),
+            "prod/kustomization.yaml": overlay.replace("VERSION", "v1.2.0"),
+        }
+    )
+    before = (repo / "prod/kustomization.yaml").read_text()
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    assert (repo / "prod/kustomization.yaml").read_text() == before.replace("v1.2.0", "v1.3.0")
+
+    semver_patch = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+    semver_patch += "metadata: {name: manifests}\nspec:\n  ref:\n    semver: '>=2.0.0'\n"
+    qa = (repo / "qa/kustomization.yaml").read_text()
+    qa += "  - path: semver.yaml\n    target: {kind: OCIRepository, name: manifests}\n"
+    write_tree(repo, {"qa/semver.yaml": semver_patch, "qa/kustomization.yaml": qa})
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "qa follows 2.x")
+    head = git(repo, "rev-parse", "HEAD")
+
+    result = cli(repo, "qa", "prod", "--yes")
+
+    assert result.exit_code == 2, result.stderr
+    assert "semver >=2.0.0" in result.stderr and "ref.tag" in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
