@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import textwrap
+from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -14,6 +15,7 @@ from engine.envfiles import EnvFiles
 from engine.plugins import load_plugins
 from engine.state import read_pins
 from plugins.flux import Flux
+from tests.gated import commit_at, graph, verdicts
 from tests.helpers import git, kustomize_build, write_tree
 from tests.plugins.test_sources import rewrite
 
@@ -354,3 +356,29 @@ def test_a_json6902_ref_op_changes_its_value_and_refuses_another_key(make_repo, 
     assert "semver >=2.0.0" in result.stderr and "ref.tag" in result.stderr
     assert git(repo, "rev-parse", "HEAD") == head
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_soak_times_a_ref_from_the_commit_that_made_src_run_it(tmp_path, now, cli):
+    source = SOURCE.replace('tag: "v1.2.0"   # pinned by hand', "{ref}")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_at(
+        repo,
+        now - timedelta(days=30),
+        "initial",
+        {
+            "environments/graph.yaml": graph("- soak: 1h"),
+            "apps/qa/source.yaml": source.format(ref="tag: v1.5.0"),
+            "apps/prod/source.yaml": source.format(ref="tag: v1.5.0"),
+        },
+    )
+    semver = source.format(ref='semver: ">= 1.8.0-rc.0"')
+    commit_at(repo, now - timedelta(hours=3), "qa: rc", {"apps/qa/source.yaml": semver})
+    both = source.format(ref='semver: ">= 1.8.0-rc.0"\n        tag: v1.5.0')
+    commit_at(repo, now - timedelta(minutes=5), "qa: same ref", {"apps/qa/source.yaml": both})
+
+    result = cli(repo, "check", "qa", "prod", "--output", "json")
+
+    assert result.exit_code == 0, result.stdout
+    assert "3h in qa >= 1h" in verdicts(result)["soak"]["reason"]
