@@ -95,9 +95,10 @@ class EnvFiles:
     repo_root: Path
     env_path: PurePosixPath
     files: list[YamlFile] = field(default_factory=list)
+    env_name: str = ""  # the environment's name, for what a promotion writes about it
 
     @classmethod
-    def read(cls, repo_root: Path, env_path: PurePosixPath) -> EnvFiles:
+    def read(cls, repo_root: Path, env_path: PurePosixPath, env_name: str = "") -> EnvFiles:
         directory = repo_root / env_path
         found = [
             path
@@ -108,13 +109,13 @@ class EnvFiles:
             YamlFile(PurePosixPath(path.relative_to(repo_root).as_posix()), _read(path))
             for path in found
         ]
-        return cls(repo_root, env_path, files)
+        return cls(repo_root, env_path, files, env_name or env_path.name)
 
     @classmethod
     def from_texts(cls, base: EnvFiles, texts: dict[PurePosixPath, str]) -> EnvFiles:
         """The same environment with its files as `texts` has them (edits not yet written)."""
         files = [YamlFile(path, text) for path, text in sorted(texts.items())]
-        return cls(base.repo_root, base.env_path, files)
+        return cls(base.repo_root, base.env_path, files, base.env_name)
 
     def exists(self, path: PurePosixPath) -> bool:
         return self.file(path) is not None or (self.repo_root / path).exists()

@@ -8,7 +8,7 @@ The patch file is then an ordinary pin for the next promotion.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 from engine.envfiles import EnvFiles
@@ -24,24 +24,30 @@ def patch_override(
     kind: str,
     name: str,
     path: Sequence[str],
-    version: str,
+    version: str | Mapping[str, str | None],
 ) -> list[TextEdit] | None:
-    """Edits that create `<name>-<last key>.yaml` setting `path` to `version`, and bind it."""
+    """Edits that create `<name>-<last key>.yaml` setting `path` to `version`, and bind it.
+
+    A mapping `version` sets each of its keys under `path`; a None value is written `null`, which
+    deletes that key of the base (a Flux ref must hold exactly one ref key)."""
     kustomization = files.kustomization
     if kustomization is None:
         return None
     patch = _free_name(files, f"{name}-{path[-1].lower()}.yaml")
     entry = {"path": patch.name, "target": {"kind": kind, "name": name}}
     return [
-        TextEdit(
-            patch, 0, 0, _patch_text(files.env_path.name, api_version, kind, name, path, version)
-        ),
+        TextEdit(patch, 0, 0, _patch_text(files.env_name, api_version, kind, name, path, version)),
         append_block_item(kustomization, "patches", entry),
     ]
 
 
 def _patch_text(
-    env: str, api_version: str, kind: str, name: str, path: Sequence[str], version: str
+    env: str,
+    api_version: str,
+    kind: str,
+    name: str,
+    path: Sequence[str],
+    version: str | Mapping[str, str | None],
 ) -> str:
     lines = [
         f"# Written by promote: {env} pins this instead of inheriting the base's.",
@@ -52,8 +58,16 @@ def _patch_text(
     ]
     for depth, key in enumerate(path[:-1]):
         lines.append("  " * depth + f"{key}:")
-    lines.append("  " * (len(path) - 1) + f"{path[-1]}: {format_scalar(version, chr(34))}")
+    if isinstance(version, str):
+        lines.append("  " * (len(path) - 1) + f"{path[-1]}: {_spelled(version)}")
+    else:
+        lines.append("  " * (len(path) - 1) + f"{path[-1]}:")
+        lines.extend("  " * len(path) + f"{key}: {_spelled(v)}" for key, v in version.items())
     return "\n".join(lines) + "\n"
+
+
+def _spelled(value: str | None) -> str:
+    return "null" if value is None else format_scalar(value, '"')
 
 
 def _free_name(files: EnvFiles, name: str) -> PurePosixPath:

@@ -73,7 +73,7 @@ def render_objects(plugins: Plugins, repo_root: Path, env: Environment) -> list[
 
 
 def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
-    files = EnvFiles.read(repo_root, env.path)
+    files = EnvFiles.read(repo_root, env.path, env.name)
     pins = read_pins(plugins, files)
     objects = render_objects(plugins, repo_root, env)
     versions, conflicts = rendered_versions(plugins, objects)

@@ -80,7 +80,11 @@ class ArtifactMove:
 
     @classmethod
     def parse(cls, value: str) -> ArtifactMove:
-        kind, name, old, _arrow, new = value.split(" ", 4)
+        """`kind name OLD -> NEW`; versions may hold spaces (`semver >= 1.8.0`), names do not."""
+        kind, name, versions = value.split(" ", 2)
+        old, arrow, new = versions.partition(" -> ")
+        if not arrow:
+            raise ValueError(f"no ` -> ` in {value!r}")
         return cls(kind, name, old, new)
 
 

@@ -10,14 +10,17 @@ from engine.yamlio import CommentedMap, CommentedSeq, format_scalar
 
 
 def insert_key_after(
-    document: YamlDocument, mapping: CommentedMap, after: str, key: str, value: str
+    document: YamlDocument, mapping: CommentedMap, after: str, key: str, value: str | None
 ) -> TextEdit:
-    """A new `key: value` line right after the line of `after`, at the mapping's indentation."""
+    """A new `key: value` line right after the line of `after`, at the mapping's indentation.
+
+    A None value is written `null` (how a strategic-merge patch deletes the key)."""
     index = document.file.index
     line, _ = mapping.lc.value(after)
     _, column = mapping.lc.key(next(iter(mapping)))
     at = index.line_end(line) + 1
-    text = " " * column + f"{key}: {format_scalar(value, 'plain')}\n"
+    spelled = "null" if value is None else format_scalar(value, "plain")
+    text = " " * column + f"{key}: {spelled}\n"
     if at > len(index.text):  # the file does not end with a newline
         return TextEdit(
             document.file.path, len(index.text), len(index.text), "\n" + text.rstrip("\n")

@@ -1,15 +1,21 @@
-"""Source: Flux CD objects. HelmRelease chart versions (also when an overlay's patch file sets
-them, as in Flux's example repositories) and OCIRepository / GitRepository refs.
+"""Source: Flux CD objects. HelmRelease and HelmChart chart versions (also when an overlay's patch
+file sets them, as in Flux's example repositories) and OCIRepository / GitRepository refs.
 
-Names are `helmrelease/NAME/CHART`, `ocirepository/NAME`, `gitrepository/NAME`: never the
-namespace, since overlays commonly put each environment in its own namespace and the artifact must
-be the same one in all of them. A patch file often sets only the version (no chart name), so its
-pin uses `*` for the chart and matches any.
+Names are `helmrelease/NAME/CHART`, `helmchart/NAME/CHART`, `ocirepository/NAME`,
+`gitrepository/NAME`: never the namespace, since overlays commonly put each environment in its own
+namespace and the artifact must be the same one in all of them. A patch file often sets only the
+version (no chart name), so its pin uses `*` for the chart and matches any.
+
+A HelmRelease with `chartRef` (Flux's newer pattern) has no chart version of its own: the version
+is the ref of the OCIRepository it points to, which is an artifact here like any other. Ref
+versions are the effective ref with its key (see plugins/flux_refs.py); chart versions are the
+version or range as written, `*` (the latest chart) when absent, as Flux reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument
@@ -17,27 +23,25 @@ from engine.model import ArtifactRef, Pin, TextEdit
 from engine.overrides import patch_override
 from engine.plugins import hookimpl
 from engine.yamlio import CommentedMap
+from plugins.flux_refs import REF_KEYS, FluxRef, default_ref, effective_ref, rewrite_ref
 
 NAME = "flux"
-# kind → (artifact kind, name prefix, where the version may live, first present wins)
-FLUX_KINDS: dict[str, tuple[str, str, tuple[tuple[str, ...], ...]]] = {
-    "HelmRelease": ("chart", "helmrelease", (("spec", "chart", "spec", "version"),)),
-    "OCIRepository": (
-        "image",
-        "ocirepository",
-        tuple(("spec", "ref", key) for key in ("digest", "tag", "semver")),
-    ),
-    "GitRepository": (
-        "git",
-        "gitrepository",
-        tuple(("spec", "ref", key) for key in ("commit", "tag", "semver", "name", "branch")),
-    ),
+# kind → (artifact kind, name prefix). OCIRepository refs are `oci`, not `image`: only container
+# images may ever become kustomize `images:` entries.
+ARTIFACTS = {
+    "HelmRelease": ("chart", "helmrelease"),
+    "HelmChart": ("chart", "helmchart"),
+    "OCIRepository": ("oci", "ocirepository"),
+    "GitRepository": ("git", "gitrepository"),
 }
-
+# The mapping that holds `chart` and `version`, for the kinds whose version is a chart version.
+CHART_SPECS = {"HelmRelease": ("spec", "chart", "spec"), "HelmChart": ("spec",)}
+REF_PATH = ("spec", "ref")
 
 # With a `target:` selector the patch's own apiVersion does not have to match the base's.
 OVERRIDE_API_VERSIONS = {
     "HelmRelease": "helm.toolkit.fluxcd.io/v2",
+    "HelmChart": "source.toolkit.fluxcd.io/v1",
     "OCIRepository": "source.toolkit.fluxcd.io/v1beta2",
     "GitRepository": "source.toolkit.fluxcd.io/v1",
 }
@@ -46,76 +50,85 @@ OVERRIDE_API_VERSIONS = {
 def _is_flux(obj: Any) -> bool:
     return (
         isinstance(obj, Mapping)
-        and obj.get("kind") in FLUX_KINDS
+        and obj.get("kind") in ARTIFACTS
         and str(obj.get("apiVersion", "")).split("/")[0].endswith(".toolkit.fluxcd.io")
     )
 
 
+def _dig(obj: Any, path: Sequence[str]) -> Any:
+    for step in path:
+        obj = obj.get(step) if isinstance(obj, Mapping) else None
+    return obj
+
+
 def _ref(obj: Mapping[str, Any]) -> ArtifactRef:
-    kind, prefix, _ = FLUX_KINDS[obj["kind"]]
+    kind, prefix = ARTIFACTS[obj["kind"]]
     name = f"{prefix}/{(obj.get('metadata') or {}).get('name', '')}"
-    if obj["kind"] == "HelmRelease":
-        chart = ((obj.get("spec") or {}).get("chart") or {}).get("spec") or {}
+    if obj["kind"] in CHART_SPECS:
+        chart = _dig(obj, CHART_SPECS[obj["kind"]]) or {}
         name += f"/{chart.get('chart') or '*'}"
     return ArtifactRef(kind, name)
-
-
-def _find(obj: Mapping[str, Any]) -> tuple[Mapping[str, Any], str] | None:
-    """The mapping that holds the version and its key, for the first path present."""
-    for path in FLUX_KINDS[obj["kind"]][2]:
-        node: Any = obj
-        for step in path[:-1]:
-            node = node.get(step) if isinstance(node, Mapping) else None
-        if isinstance(node, Mapping) and node.get(path[-1]) not in (None, ""):
-            return node, path[-1]
-    return None
 
 
 class Flux:
     def pins(self, document: YamlDocument) -> Iterable[Pin]:
         if not _is_flux(document.data):
             return
-        found = _find(document.data)
-        if found is None or not isinstance(found[0], CommentedMap):
+        kind = document.data["kind"]
+        if kind in REF_KEYS:
+            yield from _ref_pins(document, kind)
             return
-        node, key = found
-        pin = document.scalar_pin(node, key, _ref(document.data), NAME)
-        if pin is not None:
-            yield pin
+        chart = _dig(document.data, CHART_SPECS[kind])
+        if isinstance(chart, CommentedMap) and chart.get("version") not in (None, ""):
+            pin = document.scalar_pin(chart, "version", _ref(document.data), NAME)
+            if pin is not None:
+                yield pin
 
     def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:
-        if _is_flux(obj) and (found := _find(obj)) is not None:
-            yield _ref(obj), str(found[0][found[1]])
+        if not _is_flux(obj):
+            return
+        kind = obj["kind"]
+        if kind in REF_KEYS:
+            yield _ref(obj), str(effective_ref(kind, _dig(obj, REF_PATH)) or default_ref(kind))
+        elif isinstance(chart := _dig(obj, CHART_SPECS[kind]), Mapping):
+            yield _ref(obj), str(chart.get("version") or "*")
 
     def override(self, files: EnvFiles, ref: ArtifactRef, version: str) -> list[TextEdit] | None:
         """A version inherited from a base gets a targeted patch file of the environment's own."""
         prefix, _, rest = ref.name.partition("/")
-        kind = next((k for k, spec in FLUX_KINDS.items() if spec[1] == prefix), None)
-        if kind is None or FLUX_KINDS[kind][0] != ref.kind:
+        kind = next((k for k, found in ARTIFACTS.items() if found == (ref.kind, prefix)), None)
+        if kind is None:
             return None
+        if kind in REF_KEYS:
+            path, value = REF_PATH, FluxRef.parse(kind, version).fields(kind)
+        else:
+            path, value = (*CHART_SPECS[kind], "version"), version
         return patch_override(
             files,
             api_version=OVERRIDE_API_VERSIONS[kind],
             kind=kind,
             name=rest.split("/")[0],
-            path=_override_path(kind, version),
-            version=version,
+            path=path,
+            version=value,
         )
 
 
-def _override_path(kind: str, version: str) -> tuple[str, ...]:
-    """Where a patch puts the version: the chart version, or the ref key the value looks like."""
-    if kind == "HelmRelease":
-        return ("spec", "chart", "spec", "version")
-    if version.startswith("sha256:"):
-        return ("spec", "ref", "digest")
-    if (
-        kind == "GitRepository"
-        and len(version) == 40
-        and all(c in "0123456789abcdef" for c in version)
-    ):
-        return ("spec", "ref", "commit")
-    return ("spec", "ref", "tag")
+def _ref_pins(document: YamlDocument, kind: str) -> Iterable[Pin]:
+    """The ref as a whole is the pin: rewriting it may change which keys it has."""
+    mapping = _dig(document.data, REF_PATH)
+    current = effective_ref(kind, mapping)
+    if current is None or not isinstance(mapping, CommentedMap):
+        return
+    anchor = document.scalar_pin(
+        mapping, current.key, _ref(document.data), NAME, version=str(current)
+    )
+    if anchor is None:
+        return
+
+    def rewrite(version: str) -> list[TextEdit]:
+        return rewrite_ref(document, kind, mapping, FluxRef.parse(kind, version))
+
+    yield dataclasses.replace(anchor, rewrite=rewrite)
 
 
 @hookimpl

@@ -31,6 +31,7 @@ from engine.yamlio import CommentedMap, CommentedSeq
 from plugins.argocd import ArgoCD
 from plugins.container_images import ContainerImages
 from plugins.flux import Flux
+from plugins.flux_refs import FluxRef, value_for_key
 
 NAME = "kustomize-inline-patches"
 PATCH_LISTS = ("patches", "patchesJson6902", "patchesStrategicMerge")
@@ -39,7 +40,7 @@ IMAGE_PATH = re.compile(
 )
 FLUX_REF_PATH = re.compile(r"^/spec/ref/(tag|semver|digest|commit|branch|name)$")
 FLUX_REF_KINDS = {
-    "OCIRepository": ("image", "ocirepository"),
+    "OCIRepository": ("oci", "ocirepository"),
     "GitRepository": ("git", "gitrepository"),
 }
 
@@ -57,14 +58,24 @@ class InlinePatch:
     def to_file(self, offset: int) -> int:
         line = self.view.index.line_of(offset)
         column = offset - self.view.index.starts[line]
-        return self.file.index.offset(self.first_line + line, self.indent + column)
+        # A line's start stays the line's start, so an edit of whole lines takes their indentation.
+        return self.file.index.offset(self.first_line + line, self.indent + column if column else 0)
+
+    def indented(self, edit: TextEdit) -> str:
+        """The edit's text with every line it begins indented like the block's lines."""
+        pad = " " * self.indent
+        text = re.sub(r"\n(?=[^\n])", "\n" + pad, edit.replacement)
+        at_line_start = edit.start in self.view.index.starts
+        return pad + text if at_line_start and text else text
 
     def translate(
         self, rewrite: Callable[[str], list[TextEdit]]
     ) -> Callable[[str], list[TextEdit]]:
         def in_file(version: str) -> list[TextEdit]:
             return [
-                TextEdit(self.file.path, self.to_file(e.start), self.to_file(e.end), e.replacement)
+                TextEdit(
+                    self.file.path, self.to_file(e.start), self.to_file(e.end), self.indented(e)
+                )
                 for e in rewrite(version)
             ]
 
@@ -174,9 +185,14 @@ def _json6902_ref(
         return ArtifactRef("chart", f"helmrelease/{name}/*"), value, str
     if path == "/spec/source/targetRevision" and kind == "Application":
         return ArtifactRef("*", f"application/{name}"), value, str
-    if FLUX_REF_PATH.match(path) and kind in FLUX_REF_KINDS:
+    if (match := FLUX_REF_PATH.match(path)) and kind in FLUX_REF_KINDS:
         artifact_kind, prefix = FLUX_REF_KINDS[kind]
-        return ArtifactRef(artifact_kind, f"{prefix}/{name}"), value, str
+        key = match.group(1)
+        return (
+            ArtifactRef(artifact_kind, f"{prefix}/{name}"),
+            str(FluxRef(key, value)),
+            lambda version: value_for_key(kind, key, version),
+        )
     return None
 
 

@@ -164,8 +164,8 @@ def test_flux_objects(plugins, tmp_path):
     _, pins = pins_in(plugins, tmp_path, {"env/flux.yaml": FLUX})
     assert sorted((p.ref.kind, p.ref.name, p.version) for p in pins) == [
         ("chart", "helmrelease/podinfo/podinfo", "6.5.*"),
-        ("git", "gitrepository/config", "0123abcd"),
-        ("image", "ocirepository/manifests", "v1.2.0"),
+        ("git", "gitrepository/config", "commit 0123abcd"),
+        ("oci", "ocirepository/manifests", "tag v1.2.0"),
     ]
 
 
