@@ -41,8 +41,9 @@ VERSION_KEYS = {
     "branch": "ref",
     "name": "ref",
 }
-# A ref kind change renames the key (`tag:` → `semver:`); kustomize `newTag:` ↔ `digest:` too.
-RENAMEABLE = {"tag", "semver", "digest", "commit", "branch", "name", "newTag"}
+# A ref kind change renames the key (`tag:` → `semver:`) and may null the ref's other keys in a
+# patch (`semverFilter: null`); kustomize `newTag:` ↔ `digest:` too.
+RENAMEABLE = {"tag", "semver", "semverFilter", "digest", "commit", "branch", "name", "newTag"}
 KEY_LINE = re.compile(
     r"(?P<lead>\ufeff?[ ]*(?:- +)?)(?P<key>[\w$.-]+):(?P<gap>[ \t]+)"
     r"(?P<value>[^#\r\n]*?)(?P<tail>[ \t]*(?:#[^\r\n]*)?\r?\n?)\Z"
