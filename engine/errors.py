@@ -98,3 +98,9 @@ class BranchMoved(PromoteError):
     """The branch moved between planning and landing (someone committed): plan again."""
 
     exit_code = EXIT_FAILURE
+
+
+class PushFailed(PromoteError):
+    """The promotion could not be pushed; it did not land where the team sees it."""
+
+    exit_code = EXIT_FAILURE

@@ -159,12 +159,54 @@ class GitRepo:
         if self.repo.head.is_valid():
             self.repo.git.reset("--quiet", "HEAD", "--", *[str(f) for f in files])
 
-    def push(self) -> None:
-        """Push the current branch to its upstream (or origin, same name)."""
+    def upstream(self) -> tuple[str, str]:
+        """(remote, branch) that `--push` publishes to: the branch's upstream, else origin."""
         branch = self.branch()
         if branch is None:
             raise RepositoryError("cannot push from a detached HEAD")
-        self.run("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}")
+        reader = self.repo.config_reader()
+        remote = str(reader.get_value(f'branch "{branch}"', "remote", "origin"))
+        merge = str(reader.get_value(f'branch "{branch}"', "merge", f"refs/heads/{branch}"))
+        return remote, merge.removeprefix("refs/heads/")
+
+    def fetch_tip(self, remote: str, branch: str) -> str | None:
+        """Fetch `branch` from `remote`; its tip there, or None when the remote lacks it."""
+        tracking = f"refs/remotes/{remote}/{branch}"
+        try:
+            self.run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}")
+        except RepositoryError as exc:
+            if "couldn't find remote ref" in exc.message:
+                return None
+            raise
+        return self.resolve(tracking)
+
+    def push_head(self, remote: str, branch: str) -> str | None:
+        """Push HEAD to `remote`'s `branch`, never forced; None when it landed, else why not."""
+        try:
+            self.run("push", "--quiet", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
+        except RepositoryError as exc:
+            return exc.message
+        return None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self.run("merge-base", "--is-ancestor", ancestor, descendant)
+        except RepositoryError:
+            return False
+        return True
+
+    def changed_between(self, old: str, new: str, paths: Sequence[PurePosixPath]) -> bool:
+        """Whether any file under `paths` differs between two commits."""
+        out = self.run("diff", "--name-only", old, new, "--", *[str(p) for p in paths])
+        return bool(out.strip())
+
+    def reset_keep(self, rev: str) -> None:
+        """Move HEAD's branch to `rev`, updating the files that differ (`git reset --keep`:
+        refuses rather than overwrite a local change)."""
+        self.run("reset", "--quiet", "--keep", rev)
+
+    def message_of(self, rev: str) -> str:
+        return self.run("log", "-1", "--format=%B", rev, strip_newline_in_stdout=False)
 
     def commit_empty(self, message: str) -> str:
         """A commit that changes no file: approvals are recorded this way.

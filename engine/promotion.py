@@ -17,6 +17,7 @@ from engine.locking import DEFAULT_WAIT_SECONDS, repository_lock
 from engine.model import Environment, Plan, Verdict
 from engine.planner import make_plan
 from engine.plugins import notify
+from engine.pushing import DEFAULT_ATTEMPTS, catch_up_before_planning, publish
 from engine.session import Session
 from engine.state import EnvState, read_states
 from engine.trailers import Decisions, message, new_promotion_id
@@ -32,6 +33,9 @@ class PromoteOptions:
     force: bool = False
     reason: str | None = None
     wait_lock: float = DEFAULT_WAIT_SECONDS
+    push: bool = False
+    push_attempts: int = DEFAULT_ATTEMPTS
+    keep_local: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class HopResult:
     commit: str | None = None
     promotion_id: str | None = None
     forced: bool = False
+    pushed_to: str | None = None  # "origin/main" once `--push` published it
 
 
 class Reporter(Protocol):
@@ -66,13 +71,43 @@ def promote(
             recover_interrupted(session)
             session.repo.refuse_index_lock()
             refuse_dirty(session, [session.environment(name) for name in path])
-            result, carried = _hop_until_landed(
+            result, carried = _hop_and_publish(
                 session, hop_src, hop_dst, options, reporter, carried
             )
         results.append(result)
         if result.status in ("blocked", "declined"):
             break
     return results
+
+
+def _hop_and_publish(
+    session: Session,
+    src: str,
+    dst: str,
+    options: PromoteOptions,
+    reporter: Reporter,
+    carried: dict | None,
+) -> tuple[HopResult, dict | None]:
+    """The hop, and with `--push` the fetch before it and the push after it."""
+    if not options.push or options.dry_run:
+        return _hop_until_landed(session, src, dst, options, reporter, carried)
+    remote = catch_up_before_planning(session)
+    result, carried = _hop_until_landed(session, src, dst, options, reporter, carried)
+    if result.status not in ("promoted", "unchanged"):
+        return result, carried
+
+    def replan() -> HopResult:
+        return _hop_until_landed(session, src, dst, options, reporter, None)[0]
+
+    pushed = publish(
+        session,
+        remote,
+        result,
+        replan,
+        attempts=options.push_attempts,
+        keep_local=options.keep_local,
+    )
+    return dataclasses.replace(pushed, pushed_to=str(remote)), carried
 
 
 def _hop_until_landed(

@@ -58,7 +58,14 @@ def run_promote(
         str | None, typer.Option("--reason", help="Why --force is used; recorded in the commit.")
     ] = None,
     push: Annotated[
-        bool, typer.Option("--push", help="Push the branch after the commits.")
+        bool,
+        typer.Option(
+            "--push", help="Fetch first, push each hop's commit; catch up and retry, never force."
+        ),
+    ] = False,
+    keep_local: Annotated[
+        bool,
+        typer.Option("--keep-local", help="Keep the local commit when --push finally fails."),
     ] = False,
     reconcile: Annotated[
         bool, typer.Option("--reconcile", help="Reconcile DST's target after the commit.")
@@ -82,11 +89,18 @@ def run_promote(
         from engine.reconcile import targeted
 
         targeted(session, [dst])  # no target: refuse before anything is written
-    options = PromoteOptions(tuple(only or ()), via, dry_run, force, reason, wait_lock)
+    options = PromoteOptions(
+        tuple(only or ()),
+        via,
+        dry_run,
+        force,
+        reason,
+        wait_lock,
+        push=push,
+        keep_local=keep_local,
+    )
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)
-    if push and any(r.status == "promoted" for r in results):
-        session.repo.push()
     reports = _reconcile_dst(session, dst, results) if reconcile and not dry_run else []
     if output is OutputFormat.json:
         document: dict[str, object] = {"hops": [hop_json(r) for r in results]}

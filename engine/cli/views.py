@@ -34,6 +34,7 @@ def hop_json(result: HopResult) -> dict[str, Any]:
         "commit": result.commit,
         "promotion_id": result.promotion_id,
         "forced": result.forced,
+        "pushed_to": result.pushed_to,
     }
 
 
@@ -91,6 +92,8 @@ def show_result(console: Console, result: HopResult) -> None:
         console.print(f"[yellow]dry run[/] {plan.src} → {plan.dst}: nothing was written")
     elif result.status == "declined":
         console.print(f"declined {plan.src} → {plan.dst}: nothing was written")
+    if result.pushed_to:
+        console.print(f"pushed {plan.dst}'s branch to {result.pushed_to}")
 
 
 class PrintingReporter:
