@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from engine.envfiles import EnvFiles
+from engine.errors import PromoteError
 from engine.model import ArtifactRef, Environment, Pin
 from engine.plugins import Plugins, guarded
 
@@ -72,10 +73,26 @@ def render_objects(plugins: Plugins, repo_root: Path, env: Environment) -> list[
         return renderer.render(repo_root, env)
 
 
+def _resolved(pins: list[Pin], objects: list[dict[str, Any]]) -> list[Pin]:
+    """Every pin named, those that only the rendered objects can name (Pin.resolve) included."""
+    named = []
+    for pin in pins:
+        if pin.resolve is not None:
+            try:
+                with guarded(f"naming the pin at {pin.location}", pin.source):
+                    pin = replace(pin, ref=pin.resolve(objects), resolve=None)
+            except PromoteError as exc:
+                exc.location = exc.location or pin.location
+                raise
+        named.append(pin)
+    return named
+
+
 def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
     files = EnvFiles.read(repo_root, env.path)
     pins = read_pins(plugins, files)
     objects = render_objects(plugins, repo_root, env)
+    pins = _resolved(pins, objects)
     versions, conflicts = rendered_versions(plugins, objects)
     for pin in pins:  # pins that rendering cannot show (markers, unused entries)
         if "*" not in pin.ref.kind + pin.ref.name and not any(
