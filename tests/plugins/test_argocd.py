@@ -35,8 +35,8 @@ GUESTBOOK = """
         server: https://kubernetes.default.svc
         namespace: guestbook
 """
-QA = {"env": "qa", "chart": "4f6c1d2e9a0b7c3d5e8f1a2b3c4d5e6f7a8b9c0d", "values": "values-2024.06.1"}
-PROD = {"env": "prod", "chart": "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", "values": "values-2024.05.3"}
+QA = {"env": "qa", "chart": "4f6c1d2e9a0b7c3d5e8f1a2b3c4d5e6f7a8b9c0d", "values": "v2024.06.1"}
+PROD = {"env": "prod", "chart": "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", "values": "v2024.05.3"}
 
 
 def app_file(versions: dict[str, str]) -> str:
@@ -56,7 +56,8 @@ def test_chart_and_values_sources_on_one_repo_each_get_their_own_revision(make_r
     assert result.exit_code == 0, result.stderr
     expected = app_file({**QA, "env": "prod"})  # prod keeps its own value file path
     assert git(repo, "show", "HEAD:apps/prod/guestbook.yaml") == expected
-    assert git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split() == ["apps/prod/guestbook.yaml"]
+    changed = git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split()
+    assert changed == ["apps/prod/guestbook.yaml"]
     assert "application/guestbook/values" in result.stdout
 
 
@@ -114,9 +115,9 @@ def test_json6902_patches_of_sources_by_position_are_promoted_each_to_its_own(ma
 
     assert result.exit_code == 0, result.stderr
     assert revisions(repo / "apps/prod") == qa_revisions
-    assert git(repo, "show", "HEAD:apps/prod/kustomization.yaml") == OVERLAY.format(
-        **QA
-    ).lstrip("\n")
+    assert git(repo, "show", "HEAD:apps/prod/kustomization.yaml") == OVERLAY.format(**QA).lstrip(
+        "\n"
+    )
 
 
 def test_two_sources_with_one_key_are_refused_naming_both(make_repo, cli):
