@@ -94,9 +94,14 @@ def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
     objects = render_objects(plugins, repo_root, env)
     pins = _resolved(pins, objects)
     versions, conflicts = rendered_versions(plugins, objects)
-    for pin in pins:  # pins that rendering cannot show (markers, unused entries)
+    unseen: dict[ArtifactRef, Counter[str]] = defaultdict(Counter)
+    for pin in pins:  # pins that rendering cannot show (markers, values files, unused entries)
         if "*" not in pin.ref.kind + pin.ref.name and not any(
             ref_matches(pin.ref, ref) for ref in versions
         ):
-            versions[pin.ref] = pin.version
+            unseen[pin.ref][pin.version] += 1
+    for ref, counts in unseen.items():  # several versions: a conflict, as when rendered
+        versions[ref] = counts.most_common(1)[0][0]
+        if len(counts) > 1:
+            conflicts[ref] = sorted(counts)
     return EnvState(env, files, pins, objects, dict(sorted(versions.items())), conflicts)

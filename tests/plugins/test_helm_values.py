@@ -224,3 +224,21 @@ def test_values_file_behind_a_generated_config_map_is_promoted(make_repo, cli):
     assert generated_values(repo / "envs/prod") == qa_values
     changed = git(repo, "diff", "--name-only", "HEAD~1", "HEAD").split()
     assert changed == ["envs/prod/values-prod.yaml"]
+
+
+def test_every_block_of_one_image_follows_when_one_of_them_lags(make_repo, cli):
+    two_roles = "web:\n  image: {{repository: acme/shop, tag: {web}}}\n"
+    two_roles += "jobs:\n  image: {{repository: acme/shop, tag: {jobs}}}\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": GRAPH,
+            "envs/qa/values.yaml": two_roles.format(web="2.0.0", jobs="2.0.0"),
+            "envs/prod/values.yaml": two_roles.format(web="2.0.0", jobs="1.9.0"),
+        }
+    )
+    result = cli(repo, "qa", "prod", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    assert git(repo, "show", "HEAD:envs/prod/values.yaml") == two_roles.format(
+        web="2.0.0", jobs="2.0.0"
+    )
