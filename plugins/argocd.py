@@ -40,12 +40,16 @@ def _kind(source: Mapping[str, Any]) -> str:
     return "chart" if source.get("chart") else "git"
 
 
+def _name(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name", ""))
+
+
 def _sources(
     obj: Mapping[str, Any], where: Location | None = None
 ) -> Iterator[tuple[int | None, ArtifactRef, Mapping[str, Any]]]:
     """(position in `sources` or None for `source`, artifact, source) of every versioned source."""
     spec = obj.get("spec") or {}
-    app = str((obj.get("metadata") or {}).get("name", ""))
+    app = _name(obj)
     listed = spec.get("sources")
     if not isinstance(listed, list) or not listed:
         if _versioned(spec.get("source")):
@@ -102,7 +106,7 @@ def listed_source_artifact(
 ) -> ArtifactRef:
     """The artifact of `sources[position]` of the rendered Application `app`: a JSON 6902 patch
     addresses an entry by position only, so its name comes from what the patch applies to."""
-    apps = [o for o in objects if _is_application(o) and app in ("*", o["metadata"].get("name"))]
+    apps = [o for o in objects if _is_application(o) and app in ("*", _name(o))]
     if len(apps) != 1:
         raise ConfigError(
             f"a patch sets /spec/sources/{position}/targetRevision of Application {app!r}, "

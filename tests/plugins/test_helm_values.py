@@ -242,3 +242,20 @@ def test_every_block_of_one_image_follows_when_one_of_them_lags(make_repo, cli):
     assert git(repo, "show", "HEAD:envs/prod/values.yaml") == two_roles.format(
         web="2.0.0", jobs="2.0.0"
     )
+
+
+def test_a_digest_that_a_flow_block_cannot_take_is_refused(make_repo, cli):
+    block = "image: {{repository: ghcr.io/acme/api, tag: 3.0.0{digest}}}\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": GRAPH,
+            "envs/qa/values.yaml": block.format(digest=f", digest: {DIGEST_A}"),
+            "envs/prod/values.yaml": block.format(digest=""),
+        }
+    )
+    before = commit_count(repo)
+    result = cli(repo, "qa", "prod", "--yes")
+    assert result.exit_code == 2
+    assert "envs/prod/values.yaml:1" in result.stderr and "flow style" in result.stderr
+    assert commit_count(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
