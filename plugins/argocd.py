@@ -51,14 +51,13 @@ def _sources(
     spec = obj.get("spec") or {}
     app = _name(obj)
     listed = spec.get("sources")
-    if not isinstance(listed, list) or not listed:
-        if _versioned(spec.get("source")):
-            yield None, ArtifactRef(_kind(spec["source"]), f"application/{app}"), spec["source"]
-        return  # with a `sources` list, Argo CD ignores `source`
-    names = _entry_names(app, listed, where)
-    for position, source in enumerate(listed):
-        if _versioned(source):
-            yield position, ArtifactRef(_kind(source), names[position]), source
+    if isinstance(listed, list) and listed:  # Argo CD then ignores `source`
+        names = _entry_names(app, listed, where)
+        for position, source in enumerate(listed):
+            if _versioned(source):
+                yield position, ArtifactRef(_kind(source), names[position]), source
+    elif _versioned(spec.get("source")):
+        yield None, ArtifactRef(_kind(spec["source"]), f"application/{app}"), spec["source"]
 
 
 def _entry_names(app: str, listed: Sequence[Any], where: Location | None) -> list[str]:

@@ -185,3 +185,42 @@ def test_a_patch_whose_sources_cannot_be_named_is_refused(make_repo, cli):
     assert f"sources[0] (targetRevision {QA['chart']})" in result.stderr
     assert commit_count(repo) == before
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_patch_file_that_restates_the_sources_is_promoted_entry_by_entry(make_repo, cli):
+    # A strategic-merge patch replaces the whole list, so overlays restate every entry.
+    patch = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: guestbook, namespace: argocd}}
+        spec:
+          sources:
+            - repoURL: https://github.com/acme/platform.git
+              path: charts/guestbook
+              targetRevision: {chart}
+              helm:
+                valueFiles: [$values/envs/{env}/values.yaml]
+            - repoURL: https://github.com/acme/platform.git
+              targetRevision: {values}
+              ref: values
+    """
+    overlay = "resources: [../../base]\npatches:\n  - path: guestbook-sources.yaml\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": GRAPH,
+            "base/kustomization.yaml": "resources: [guestbook.yaml]\n",
+            "base/guestbook.yaml": BASE_APP,
+            "apps/qa/kustomization.yaml": overlay,
+            "apps/qa/guestbook-sources.yaml": patch.format(**QA),
+            "apps/prod/kustomization.yaml": overlay,
+            "apps/prod/guestbook-sources.yaml": patch.format(**PROD),
+        }
+    )
+    qa_revisions = revisions(repo / "apps/qa")
+
+    result = cli(repo, "qa", "prod", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    assert revisions(repo / "apps/prod") == qa_revisions
+    (app,) = [o for o in kustomize_build(repo / "apps/prod") if o["kind"] == "Application"]
+    assert app["spec"]["sources"][0]["helm"]["valueFiles"] == ["$values/envs/prod/values.yaml"]
