@@ -17,6 +17,7 @@ file (kustomize's `configMapGenerator`) shows what the environment runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument, is_kubernetes_object
@@ -80,9 +81,7 @@ class HelmValues:
             anchor = "tag" if "tag" in block else "digest"
             pin = document.scalar_pin(block, anchor, ref, NAME, version=version)
             if pin is not None:
-                yield Pin(
-                    ref, version, pin.file, pin.line, pin.column, NAME, _rewriter(document, block)
-                )
+                yield replace(pin, rewrite=_rewriter(document, block))
 
     def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:
         if obj.get("kind") != "ConfigMap" or not isinstance(obj.get("data"), Mapping):
