@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +24,17 @@ from engine.yamlio import (
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Helm's naming of values files: values.yaml, values-prod.yaml, values.prod.yml, prod-values.yaml.
+HELM_VALUES_NAME = re.compile(r"^(.+[-_.])?values([-_.].+)?\.ya?ml$")
+
+
+def is_kubernetes_object(data: Any) -> bool:
+    return isinstance(data, dict) and "apiVersion" in data and "kind" in data
+
+
+def is_helm_values_file(name: str) -> bool:
+    """Named as Helm values files are; their documents are a chart's input, not manifests."""
+    return HELM_VALUES_NAME.match(name) is not None
 
 
 @dataclass

@@ -65,6 +65,11 @@ class Pin:
     column: int
     source: str
     rewrite: Callable[[str], list[TextEdit]] = field(compare=False, repr=False)
+    # A pin in a partial document may only learn its artifact from the rendered objects (a JSON
+    # 6902 patch addresses an Argo CD source by position); engine.state resolves it with them.
+    resolve: Callable[[list[dict[str, Any]]], ArtifactRef] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def location(self) -> Location:

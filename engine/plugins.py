@@ -30,6 +30,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.container_images",
     "plugins.flux",
     "plugins.argocd",
+    "plugins.helm_values",
     "plugins.markers",
     "plugins.kustomize_inline",
     "plugins.renderers",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from engine.envfiles import EnvFiles
+from engine.errors import PromoteError
 from engine.model import ArtifactRef, Environment, Pin
 from engine.plugins import Plugins, guarded
 
@@ -72,14 +73,35 @@ def render_objects(plugins: Plugins, repo_root: Path, env: Environment) -> list[
         return renderer.render(repo_root, env)
 
 
+def _resolved(pins: list[Pin], objects: list[dict[str, Any]]) -> list[Pin]:
+    """Every pin named, those that only the rendered objects can name (Pin.resolve) included."""
+    named = []
+    for pin in pins:
+        if pin.resolve is not None:
+            try:
+                with guarded(f"naming the pin at {pin.location}", pin.source):
+                    pin = replace(pin, ref=pin.resolve(objects), resolve=None)
+            except PromoteError as exc:
+                exc.location = exc.location or pin.location
+                raise
+        named.append(pin)
+    return named
+
+
 def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
     files = EnvFiles.read(repo_root, env.path, env.name)
     pins = read_pins(plugins, files)
     objects = render_objects(plugins, repo_root, env)
+    pins = _resolved(pins, objects)
     versions, conflicts = rendered_versions(plugins, objects)
-    for pin in pins:  # pins that rendering cannot show (markers, unused entries)
+    unseen: dict[ArtifactRef, Counter[str]] = defaultdict(Counter)
+    for pin in pins:  # pins that rendering cannot show (markers, values files, unused entries)
         if "*" not in pin.ref.kind + pin.ref.name and not any(
             ref_matches(pin.ref, ref) for ref in versions
         ):
-            versions[pin.ref] = pin.version
+            unseen[pin.ref][pin.version] += 1
+    for ref, counts in unseen.items():  # several versions: a conflict, as when rendered
+        versions[ref] = counts.most_common(1)[0][0]
+        if len(counts) > 1:
+            conflicts[ref] = sorted(counts)
     return EnvState(env, files, pins, objects, dict(sorted(versions.items())), conflicts)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument, YamlFile
@@ -28,7 +29,7 @@ from engine.imageref import ImageRef
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
 from engine.yamlio import CommentedMap, CommentedSeq
-from plugins.argocd import ArgoCD
+from plugins.argocd import ArgoCD, listed_source_artifact
 from plugins.container_images import ContainerImages
 from plugins.flux import Flux
 from plugins.flux_refs import FluxRef, value_for_key
@@ -38,6 +39,7 @@ PATCH_LISTS = ("patches", "patchesJson6902", "patchesStrategicMerge")
 IMAGE_PATH = re.compile(
     r"^/spec/(jobTemplate/spec/)?(template/spec/)?(init)?[cC]ontainers/\d+/image$"
 )
+ARGO_SOURCES_PATH = re.compile(r"^/spec/sources/(\d+)/targetRevision$")
 FLUX_REF_PATH = re.compile(r"^/spec/ref/(tag|semver|digest|commit|branch|name)$")
 FLUX_REF_KINDS = {
     "OCIRepository": ("oci", "ocirepository"),
@@ -84,14 +86,13 @@ class InlinePatch:
     def pin(self, pin: Pin) -> Pin:
         line = self.first_line + pin.line - 1
         column = self.indent + pin.column
-        return Pin(
-            pin.ref,
-            pin.version,
-            self.file.path,
-            line + 1,
-            column,
-            NAME,
-            self.translate(pin.rewrite),
+        return replace(
+            pin,
+            file=self.file.path,
+            line=line + 1,
+            column=column,
+            source=NAME,
+            rewrite=self.translate(pin.rewrite),
         )
 
 
@@ -171,7 +172,16 @@ def _json6902_pins(document: YamlDocument, target: Mapping[str, Any]) -> Iterato
                 operation, "value", ref, NAME, version=version, compose=compose
             )
             if pin is not None:
-                yield pin
+                yield _named_by_rendering(pin, str(operation["path"]), target)
+
+
+def _named_by_rendering(pin: Pin, path: str, target: Mapping[str, Any]) -> Pin:
+    """An Argo CD `sources` entry is addressed by position: the rendered Application names it."""
+    position = ARGO_SOURCES_PATH.match(path)
+    if position is None or target.get("kind") != "Application":
+        return pin
+    app, at = str(target.get("name", "*")), int(position[1])
+    return replace(pin, resolve=lambda objects: listed_source_artifact(objects, app, at))
 
 
 def _json6902_ref(
@@ -185,6 +195,8 @@ def _json6902_ref(
         return ArtifactRef("chart", f"helmrelease/{name}/*"), value, str
     if path == "/spec/source/targetRevision" and kind == "Application":
         return ArtifactRef("*", f"application/{name}"), value, str
+    if ARGO_SOURCES_PATH.match(path) and kind == "Application":
+        return ArtifactRef("*", f"application/{name}/*"), value, str  # named once rendered
     if (match := FLUX_REF_PATH.match(path)) and kind in FLUX_REF_KINDS:
         artifact_kind, prefix = FLUX_REF_KINDS[kind]
         key = match.group(1)

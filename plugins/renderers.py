@@ -9,7 +9,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from engine.envfiles import KUSTOMIZATION_NAMES, YAML_SUFFIXES
+from engine.envfiles import (
+    KUSTOMIZATION_NAMES,
+    YAML_SUFFIXES,
+    is_helm_values_file,
+    is_kubernetes_object,
+)
 from engine.errors import RenderError
 from engine.model import Environment
 from engine.plugins import hookimpl
@@ -33,7 +38,8 @@ def _objects(documents: list[Any], origin: str) -> list[dict[str, Any]]:
 
 class Plain:
     """Every .yaml/.yml file under the directory, sorted by path (like kustomize-controller's
-    generated kustomization)."""
+    generated kustomization). Helm values files (by name) are a chart's input: only the
+    Kubernetes objects in them render."""
 
     def render(self, repo_root: Path, env: Environment) -> list[dict[str, Any]]:
         directory = repo_root / env.path
@@ -45,7 +51,10 @@ class Plain:
                 and path.name not in KUSTOMIZATION_NAMES
             ):
                 shown = path.relative_to(repo_root).as_posix()
-                objects.extend(_objects(load_safe(path.read_text("utf-8"), shown), shown))
+                documents = load_safe(path.read_text("utf-8"), shown)
+                if is_helm_values_file(path.name):
+                    documents = [d for d in documents if is_kubernetes_object(d)]
+                objects.extend(_objects(documents, shown))
         return objects
 
 

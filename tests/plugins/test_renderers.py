@@ -32,9 +32,23 @@ def test_plain_renderer_reads_every_yaml_file_sorted_and_skips_kustomizations(tm
 
 
 def test_plain_renderer_refuses_documents_that_are_not_objects(tmp_path):
-    write_tree(tmp_path, {"env/values.yaml": "replicas: 3\n"})
-    with pytest.raises(RenderError, match=r"env/values\.yaml"):
+    write_tree(tmp_path, {"env/deployment.yaml": "metadata: {name: web}\nreplicas: 3\n"})
+    with pytest.raises(RenderError, match=r"env/deployment\.yaml"):
         renderers.Plain().render(tmp_path, Environment("e", PurePosixPath("env")))
+
+
+def test_plain_renderer_renders_only_the_objects_of_helm_values_files(tmp_path):
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: podinfo-values}\n"
+    write_tree(
+        tmp_path,
+        {
+            "env/values-prod.yaml": "image: {repository: acme/web, tag: 1.2.0}\n",
+            "env/values.yaml": "kind: DaemonSet  # a chart's own setting, not a manifest\n",
+            "env/podinfo-values.yaml": config_map,
+        },
+    )
+    objects = renderers.Plain().render(tmp_path, Environment("e", PurePosixPath("env")))
+    assert [o["metadata"]["name"] for o in objects] == ["podinfo-values"]
 
 
 def test_kustomize_failure_is_a_render_error_naming_the_environment(tmp_path):

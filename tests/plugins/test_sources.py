@@ -196,7 +196,7 @@ def test_argocd_application_sources(plugins, tmp_path):
     files, pins = pins_in(plugins, tmp_path, {"env/app.yaml": ARGO})
     assert sorted((p.ref.kind, p.ref.name, p.version) for p in pins) == [
         ("chart", "application/shop/redis", "18.1.0"),
-        ("git", "application/shop/https://github.com/acme/shop.git", "v1.4.0"),
+        ("git", "application/shop/deploy", "v1.4.0"),
     ]
     git_pin = [p for p in pins if p.ref.kind == "git"]
     assert rewrite(files, git_pin, "v1.5.0")["env/app.yaml"] == ARGO.lstrip("\n").replace(
