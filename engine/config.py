@@ -48,10 +48,14 @@ def find_repo_root(path: Path) -> Path:
     raise UsageError(f"{path} is not inside a Git repository")
 
 
+def schema_text() -> str:
+    """The JSON Schema of the graph file, as shipped in the package."""
+    return resources.files("engine").joinpath("schema/graph.schema.json").read_text("utf-8")
+
+
 @cache
 def graph_schema() -> dict[str, Any]:
-    text = resources.files("engine").joinpath("schema/graph.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(schema_text())
 
 
 def load_config(file: Path) -> GraphConfig:
