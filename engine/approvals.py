@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
 
 from engine.errors import UsageError
 from engine.gating import plan_hash
@@ -39,6 +41,46 @@ class ApprovalResult:
     approver: str
     commit: str | None  # None when this approver had already approved this plan
     approvals: tuple[Approval, ...]
+
+
+@dataclass(frozen=True)
+class ApprovalCount:
+    """Which approvals an approval gate counts, and why the others do not."""
+
+    required: int
+    counted: tuple[str, ...]
+    ignored: tuple[str, ...]  # "email (reason)"
+
+    @property
+    def enough(self) -> bool:
+        return len(self.counted) >= self.required
+
+    def summary(self, digest: str) -> str:
+        text = f"{len(self.counted)} of {self.required} approvals of plan {digest}"
+        if self.counted:
+            text += f" ({', '.join(self.counted)})"
+        if self.ignored:
+            text += f"; not counted: {', '.join(self.ignored)}"
+        return text
+
+
+def count_approvals(approvals: Sequence[Approval], options: Any, promoter: str) -> ApprovalCount:
+    """The one computation of the approval gate, shared by the gate and `promote approve`.
+
+    `options` are the gate's (`{required, distinct_from_promoter, approvers}`, already checked).
+    """
+    options = options or {}
+    patterns = [p.lower() for p in options.get("approvers", ["*"])]
+    counted: list[str] = []
+    ignored: list[str] = []
+    for approval in approvals:
+        if options.get("distinct_from_promoter") and approval.email == promoter.lower():
+            ignored.append(f"{approval.email} (the promoter)")
+        elif not any(fnmatchcase(approval.email, p) for p in patterns):
+            ignored.append(f"{approval.email} (not in approvers)")
+        else:
+            counted.append(approval.email)
+    return ApprovalCount(options.get("required", 1), tuple(counted), tuple(ignored))
 
 
 def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> Plan:

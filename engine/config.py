@@ -16,13 +16,6 @@ from engine.model import Environment, GateSpec
 from engine.yamlio import CommentedMap, dump_json_compatible, load_round_trip
 
 DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
-# Environment names that would be read as a command by `promote SRC DST`.
-RESERVED_NAMES = frozenset(
-    {
-        "approve", "check", "diff", "graph", "help", "history", "init", "plugins", "reconcile",
-        "render", "rollback", "status", "validate", "version",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,10 @@ def find_config(start: Path, explicit: Path | None = None) -> Path:
         candidate = directory / DEFAULT_CONFIG
         if candidate.is_file():
             return candidate
-    raise UsageError(f"no {DEFAULT_CONFIG} in {start} or any parent directory (or use --config)")
+    raise UsageError(
+        f"no {DEFAULT_CONFIG} in {start} or any parent directory: run `promote init DIR` "
+        "to create a repository from the example, or name the file with --config"
+    )
 
 
 def find_repo_root(path: Path) -> Path:
@@ -52,10 +48,14 @@ def find_repo_root(path: Path) -> Path:
     raise UsageError(f"{path} is not inside a Git repository")
 
 
+def schema_text() -> str:
+    """The JSON Schema of the graph file, as shipped in the package."""
+    return resources.files("engine").joinpath("schema/graph.schema.json").read_text("utf-8")
+
+
 @cache
 def graph_schema() -> dict[str, Any]:
-    text = resources.files("engine").joinpath("schema/graph.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(schema_text())
 
 
 def load_config(file: Path) -> GraphConfig:
@@ -77,7 +77,29 @@ def load_config(file: Path) -> GraphConfig:
         name: _environment(name, node, root["environments"], shown, repo_root)
         for name, node in root["environments"].items()
     }
+    _refuse_shared_paths(environments, root["environments"], shown)
     return GraphConfig(file, repo_root, environments)
+
+
+def reserved_names() -> frozenset[str]:
+    """Names `promote SRC DST` would read as a command: the commands the CLI registers."""
+    from engine.cli.app import command_names  # lazy: the CLI imports this module
+
+    return command_names()
+
+
+def _refuse_shared_paths(
+    environments: dict[str, Environment], parent: CommentedMap, shown: str
+) -> None:
+    """Two environments in one directory would promote into each other's files."""
+    owner: dict[PurePosixPath, str] = {}
+    for name, env in environments.items():
+        if env.path in owner:
+            raise ConfigError(
+                f"environments {owner[env.path]!r} and {name!r} have the same path {env.path}",
+                location=_locate(parent, [name, "path"], shown),
+            )
+        owner[env.path] = name
 
 
 def _shown(file: Path, repo_root: Path) -> str:
@@ -132,7 +154,7 @@ def _environment(
     name: str, node: CommentedMap, parent: CommentedMap, shown: str, repo_root: Path
 ) -> Environment:
     location = _locate(parent, [name], shown)
-    if name in RESERVED_NAMES:
+    if name in reserved_names():
         raise ConfigError(
             f"environment name {name!r} collides with the command `promote {name}`",
             location=location,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 import networkx as nx
@@ -42,9 +43,12 @@ class PromotionGraph:
         try:
             return self.environments[name]
         except KeyError:
-            known = ", ".join(self.in_order())
+            known = self.in_order()
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(
-                f"unknown environment {name!r} in {self.shown_file} (known: {known})"
+                f"unknown environment {name!r} in {self.shown_file} "
+                f"(known: {', '.join(known)}){hint}"
             ) from None
 
     @property

@@ -303,10 +303,29 @@ class KubeClient:
             raise api_error(exc, what) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeError(
-                f"cannot {what}: cluster at {self.server} unreachable or too slow "
-                f"({type(exc).__name__}: {exc})",
+                f"cannot {what}: the cluster at {self.server} is unreachable "
+                f"({network_reason(exc)})",
                 transient=True,
             ) from None
+
+
+def network_reason(exc: BaseException) -> str:
+    """What went wrong on the wire, in a few words rather than urllib3's nested reprs."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, urllib3.exceptions.NameResolutionError):
+            return "host name not found"
+        if isinstance(seen, urllib3.exceptions.SSLError):
+            return f"TLS: {seen.__cause__ or seen}"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror.lower()  # "connection refused", "no route to host"
+        # urllib3's NewConnectionError is a ConnectTimeoutError by inheritance only.
+        refused = isinstance(seen, urllib3.exceptions.NewConnectionError)
+        if isinstance(seen, TimeoutError | urllib3.exceptions.TimeoutError) and not refused:
+            return "timed out"
+        reason = getattr(seen, "reason", None)  # MaxRetryError → the last attempt's error
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
+    return type(exc).__name__
 
 
 def _query_value(value: Any) -> Any:

@@ -91,6 +91,13 @@ class Change:
         """The repository files this change edits (or creates), sorted."""
         return sorted({str(edit.file) for edit in self.edits})
 
+    @property
+    def downgrade(self) -> bool | None:
+        """Whether `new` is lower than `old` by SemVer; None when that cannot be told."""
+        from engine.versioning import is_downgrade
+
+        return is_downgrade(self.old, self.new)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -120,6 +127,7 @@ class Plan:
                     "new": c.new,
                     "how": c.how,
                     "files": c.files,
+                    "downgrade": c.downgrade,
                 }
                 for c in self.changes
             ],

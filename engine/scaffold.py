@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from engine.config import schema_text
 from engine.errors import UsageError
 from engine.gitrepo import init_repository
 
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "environments"
+SCHEMA = Path("environments/graph.schema.json")
 
 
 def bundled_example() -> Path:
@@ -28,6 +30,8 @@ def scaffold(directory: Path) -> Path:
     shutil.copytree(
         example, directory / "environments", ignore=shutil.ignore_patterns("__pycache__")
     )
+    # The example's graph names its schema; the new repository gets the one this promote enforces.
+    (directory / SCHEMA).write_text(schema_text(), encoding="utf-8")
     repo = init_repository(directory)
     if not all(repo.identity()):
         # A fresh machine often has no Git identity; the demo repository still needs one.

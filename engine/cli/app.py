@@ -10,12 +10,43 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from engine import __version__
 from engine.errors import PromoteError
 
 PROMOTE_COMMAND = "promote"
+
+
+def _plain_help_params(params: list[Any]) -> list[Any]:
+    """Help shows `SRC` for an argument and nothing after a flag (typer would print `<bool>`)."""
+    for param in params:
+        if isinstance(param, TyperArgument) and param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+        elif isinstance(param, TyperOption) and param.is_flag and not param.count:
+            param.metavar = ""
+    return params
+
+
+class PromoteCommand(TyperCommand):
+    """Usage reads `promote SRC DST [OPTIONS]` and `promote history [ENV] [OPTIONS]`."""
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:
+        return _plain_help_params(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = str(param.metavar) + ("..." if param.nargs != 1 else "")
+                pieces.append(name if param.required else f"[{name}]")
+        return [*pieces, "[OPTIONS]"]
+
+    def format_usage(self, ctx: typer.Context, formatter: Any) -> None:
+        # The hidden default command is `promote SRC DST`, never `promote promote SRC DST`.
+        hidden = self.name == PROMOTE_COMMAND and ctx.parent is not None
+        path = ctx.parent.command_path if hidden else ctx.command_path
+        formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
 
 
 class DefaultToPromote(TyperGroup):
@@ -29,6 +60,9 @@ class DefaultToPromote(TyperGroup):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             return PROMOTE_COMMAND, self.commands[PROMOTE_COMMAND], args
         return super().resolve_command(ctx, args)
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:
+        return _plain_help_params(super().get_params(ctx))
 
     def format_usage(self, ctx: typer.Context, formatter: Any) -> None:
         formatter.write_usage("promote", "SRC DST [OPTIONS]\n       promote COMMAND [ARGS]...")
@@ -59,6 +93,13 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    # Eager: runs while the options are parsed, before click asks for a command.
+    if value:
+        typer.echo(f"promote {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def configure(
     ctx: typer.Context,
@@ -69,11 +110,17 @@ def configure(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        typer.echo(f"promote {__version__}")
-        raise typer.Exit()
     ctx.obj = {"config": config, "debug": debug}
 
 
@@ -82,9 +129,20 @@ def _register_commands() -> None:
 
     for module in (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd):
         module.register(app)
+    for info in app.registered_commands:
+        if info.cls is TyperCommand:  # typer's default: no command asked for its own class
+            info.cls = PromoteCommand
 
 
 _register_commands()
+
+
+def command_names() -> frozenset[str]:
+    """Every registered command, the hidden `promote` included (`promote promote qa` is one)."""
+    return frozenset(
+        typer.main.get_command_name(info.name or info.callback.__name__)
+        for info in app.registered_commands
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -86,9 +86,14 @@ def approve(
     The approval is bound to a hash of the plan: once SRC moves on, it no longer counts.
     """
     from engine.approvals import approve as record
+    from engine.approvals import count_approvals
 
     session = session_from(ctx)
     result = record(session, src, dst, tuple(only or ()))
+    # Counted as DST's approval gates count them if the approver promotes: the same computation
+    # as `promote check` (the approver's own approval may not count for their own promotion).
+    gates = [spec for spec in session.environment(dst).gates if spec.name == "approval"]
+    counts = [count_approvals(result.approvals, spec.options, result.approver) for spec in gates]
     if output is OutputFormat.json:
         emit_json(
             {
@@ -97,6 +102,15 @@ def approve(
                 "approver": result.approver,
                 "commit": result.commit,
                 "approvers": [a.email for a in result.approvals],
+                "approval_gates": [
+                    {
+                        "required": c.required,
+                        "counted": list(c.counted),
+                        "not_counted": list(c.ignored),
+                        "passed": c.enough,
+                    }
+                    for c in counts
+                ],
             }
         )
         return
@@ -104,7 +118,6 @@ def approve(
     from engine.cli.views import show_plan
 
     show_plan(out, result.plan)
-    who = ", ".join(a.email for a in result.approvals)
     if result.commit is None:
         out.print(f"{result.approver} had already approved plan {result.plan_hash}; no new commit")
     else:
@@ -112,8 +125,12 @@ def approve(
             f"[green]approved[/] plan {result.plan_hash} {src} → {dst} as {result.approver}: "
             f"commit {result.commit[:12]}"
         )
-    out.print(f"approvals of this plan so far: {len(result.approvals)} ({who})")
-    if not any(spec.name == "approval" for spec in session.environment(dst).gates):
+    for count in counts:
+        summary = count.summary(result.plan_hash)
+        out.print(f"{dst}'s approval gate, if {result.approver} promotes: {summary}")
+    if not counts:
+        who = ", ".join(a.email for a in result.approvals)
+        out.print(f"approvals of this plan so far: {len(result.approvals)} ({who})")
         out.print(f"  [dim]note: {dst} has no approval gate; this approval is only a record[/]")
 
 

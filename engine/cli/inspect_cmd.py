@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,7 @@ from engine.cli.common import OutputFormat, OutputOption, console, emit_json, se
 
 if TYPE_CHECKING:
     from engine.interfaces import TargetStatus
+    from engine.session import Session
 
 
 class GraphFormat(enum.StrEnum):
@@ -106,28 +107,76 @@ def graph(
     format: Annotated[
         GraphFormat, typer.Option("--format", help="text, mermaid or dot.")
     ] = GraphFormat.text,
+    output: OutputOption = OutputFormat.text,
 ) -> None:
     """The promotion graph."""
     session = session_from(ctx)
-    edges = session.graph.edges()
-    names = session.graph.in_order()
+    if output is OutputFormat.json:
+        emit_json(_graph_json(session))
+        return
+    names, edges = session.graph.in_order(), session.graph.edges()
     if format is GraphFormat.mermaid:
-        lines = ["flowchart LR", *(f"  {a} --> {b}" for a, b in edges)]
-        lines += [f"  {n}" for n in names if not any(n in e for e in edges)]
+        lines = _mermaid(names, edges)
     elif format is GraphFormat.dot:
-        lines = ["digraph promote {", "  rankdir=LR;", *(f'  "{n}";' for n in names)]
-        lines += [*(f'  "{a}" -> "{b}";' for a, b in edges), "}"]
+        lines = _dot(names, edges)
     else:
-        lines = []
-        for name in names:
-            env = session.environment(name)
-            upstream = ", ".join(session.graph.upstreams(name)) or "-"
-            gates = ", ".join(s.name for s in env.gates) or "-"
-            lines.append(
-                f"{name:<12} from: {upstream:<16} path: {env.path}  "
-                f"renderer: {env.renderer}  gates: {gates}"
-            )
+        lines = _graph_text(session)
     typer.echo("\n".join(lines))
+
+
+def _graph_json(session: Session) -> dict[str, Any]:
+    environments = [
+        {
+            "name": env.name,
+            "path": str(env.path),
+            "from": session.graph.upstreams(env.name),
+            "renderer": env.renderer,
+            "gates": [spec.name for spec in env.gates],
+            "target": env.target,
+            "labels": dict(env.labels),
+        }
+        for env in session.graph
+    ]
+    edges = [{"from": a, "to": b} for a, b in session.graph.edges()]
+    return {"environments": environments, "edges": edges}
+
+
+def _graph_text(session: Session) -> list[str]:
+    """One line per environment; each column as wide as its longest entry."""
+    rows = [
+        (
+            env.name,
+            f"from: {', '.join(session.graph.upstreams(env.name)) or '-'}",
+            f"path: {env.path}",
+            f"renderer: {env.renderer}",
+            f"gates: {', '.join(spec.name for spec in env.gates) or '-'}",
+        )
+        for env in session.graph
+    ]
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    padded = (" ".join(c.ljust(w + 1) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return [line.rstrip() for line in padded]
+
+
+def _mermaid(names: list[str], edges: list[tuple[str, str]]) -> list[str]:
+    """Node ids are n0, n1, ...: a name such as `end` or `class` is a Mermaid keyword."""
+    ids = {name: f"n{index}" for index, name in enumerate(names)}
+    nodes = [f'  {ids[name]}["{_mermaid_label(name)}"]' for name in names]
+    return ["flowchart LR", *nodes, *(f"  {ids[a]} --> {ids[b]}" for a, b in edges)]
+
+
+def _mermaid_label(name: str) -> str:
+    return name.replace("&", "#amp;").replace('"', "#quot;")
+
+
+def _dot(names: list[str], edges: list[tuple[str, str]]) -> list[str]:
+    """Quoted ids: DOT keywords (`graph`, `node`, `edge`, ...) are only keywords unquoted."""
+    lines = ["digraph promote {", "  rankdir=LR;", *(f"  {_dot_id(n)};" for n in names)]
+    return [*lines, *(f"  {_dot_id(a)} -> {_dot_id(b)};" for a, b in edges), "}"]
+
+
+def _dot_id(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def register(app: typer.Typer) -> None:

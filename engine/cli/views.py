@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
 ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
+DOWNGRADE = "↓"  # marks a change to a lower SemVer version in the plan table
 ACTION_STYLE = {"created": "green", "configured": "yellow", "pruned": "red", "failed": "bold red"}
 
 
@@ -54,10 +55,11 @@ def show_plan(console: Console, plan: Plan) -> None:
         for column in ("kind", "artifact", plan.dst, "→", "files"):
             table.add_column(column)
         for c in plan.changes:
-            table.add_row(
-                c.ref.kind, c.ref.name, c.old or "", f"[bold]{c.new}[/]", ", ".join(c.files)
-            )
+            new = f"[bold]{c.new}[/]" + (f" [red]{DOWNGRADE}[/]" if c.downgrade else "")
+            table.add_row(c.ref.kind, c.ref.name, c.old or "", new, ", ".join(c.files))
         console.print(table)
+        if any(c.downgrade for c in plan.changes):
+            console.print(f"  [red]{DOWNGRADE}[/] downgrade: lower than what {plan.dst} runs")
     for note in plan.notes:
         console.print(f"  [dim]note: {note}[/]")
 

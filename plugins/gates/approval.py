@@ -6,7 +6,6 @@ promotion into DST (see `engine.approvals`). Not enough approvals is `pending`: 
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 from typing import Any
 
 from engine.interfaces import GateContext
@@ -36,32 +35,17 @@ class Approval:
         return None
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
-        from engine.approvals import approvals_of
+        from engine.approvals import approvals_of, count_approvals
 
-        options = options or {}
-        required = options.get("required", 1)
-        patterns = [p.lower() for p in options.get("approvers", ["*"])]
-        promoter = context.promoter.lower()
         approvals = approvals_of(
             context.repo, context.src.name, context.dst.name, context.plan_hash
         )
-        counted, ignored = [], []
-        for approval in approvals:
-            if options.get("distinct_from_promoter") and approval.email == promoter:
-                ignored.append(f"{approval.email} (the promoter)")
-            elif not any(fnmatchcase(approval.email, p) for p in patterns):
-                ignored.append(f"{approval.email} (not in approvers)")
-            else:
-                counted.append(approval.email)
-        summary = f"{len(counted)} of {required} approvals of plan {context.plan_hash}"
-        if counted:
-            summary += f" ({', '.join(counted)})"
-        if ignored:
-            summary += f"; not counted: {', '.join(ignored)}"
-        if len(counted) >= required:
-            return Verdict(NAME, Outcome.PASSED, summary, approvers=tuple(counted))
+        count = count_approvals(approvals, options, context.promoter)
+        summary = count.summary(context.plan_hash)
+        if count.enough:
+            return Verdict(NAME, Outcome.PASSED, summary, approvers=count.counted)
         hint = f"; run `promote approve {context.src.name} {context.dst.name}`"
-        return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=tuple(counted))
+        return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=count.counted)
 
 
 @hookimpl

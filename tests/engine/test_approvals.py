@@ -4,7 +4,7 @@ import pytest
 
 from engine.approvals import approvals_of
 from engine.gitrepo import GitRepo
-from tests.gated import DEPLOYMENT, commit_at
+from tests.gated import DEPLOYMENT, commit_at, verdicts
 from tests.helpers import commit_count, git
 
 
@@ -107,3 +107,23 @@ def test_approvals_before_the_last_promotion_into_dst_are_spent(gated_repo, cli,
     assert result.exit_code == 3
     assert "0 of 1 approvals" in result.stdout
     assert commit_count(repo) == before
+
+
+def test_approve_counts_approvals_exactly_as_check_does(gated_repo, cli, monkeypatch):
+    """The promoter's own approval under distinct_from_promoter: 0 counted, in both commands."""
+    repo = gated_repo("- approval: {required: 1, distinct_from_promoter: true}")
+    as_user(monkeypatch, "pat@example.com")
+    approved = cli(repo, "approve", "qa", "prod")
+    assert approved.exit_code == 0, approved.stderr
+    checked = cli(repo, "check", "qa", "prod", "--output", "json")
+    assert checked.exit_code == 3
+    reason = verdicts(checked)["approval"]["reason"]
+    assert reason.startswith("0 of 1 approvals")
+    (line,) = [line for line in approved.stdout.splitlines() if "approval gate" in line]
+    assert line.endswith(reason.split("; run `promote approve")[0])
+    assert "so far: 1" not in approved.stdout
+    again = cli(repo, "approve", "qa", "prod", "--output", "json").json()
+    assert again["approvers"] == ["pat@example.com"]  # recorded ...
+    (gate,) = again["approval_gates"]
+    assert (gate["counted"], gate["passed"]) == ([], False)  # ... but not counted
+    assert gate["not_counted"] == ["pat@example.com (the promoter)"]

@@ -122,6 +122,24 @@ def test_unknown_environment(make_repo, cli):
     repo = graph_repo(make_repo, GOOD)
     message = run_bad(cli, repo, "qa", "staging", "--yes")
     assert "unknown environment 'staging' in environments/graph.yaml" in message and "qa" in message
+    assert "did you mean" not in message  # nothing in the graph is close to "staging"
+
+
+@pytest.mark.parametrize("args", [("qa", "prdo", "--yes"), ("history", "prod-"), ("render", "prd")])
+def test_a_misspelt_environment_gets_a_suggestion(make_repo, cli, args):
+    repo = graph_repo(make_repo, GOOD)
+    message = run_bad(cli, repo, *args)
+    assert message.rstrip().endswith("did you mean 'prod'?")
+
+
+def test_two_environments_with_the_same_path_are_refused(make_repo, cli):
+    graph = "environments:\n  qa: {path: envs/qa}\n  prod:\n    from: [qa]\n    path: envs/qa/\n"
+    repo = graph_repo(make_repo, graph)
+    for args in (("validate",), ("qa", "prod", "--yes")):
+        message = run_bad(cli, repo, *args)
+        # the second environment's `path` key: line 5, column 5
+        assert message.startswith("promote: error: environments/graph.yaml:5:5: ")
+        assert "'qa' and 'prod' have the same path envs/qa" in message
 
 
 def test_no_path_between_environments(make_repo, cli):
@@ -161,6 +179,7 @@ def test_malformed_yaml_in_an_environment_names_the_file(make_repo, cli):
 def test_missing_graph_file(tmp_path, cli):
     message = cli(tmp_path, "status")
     assert message.exit_code == 2 and "environments/graph.yaml" in message.stderr
+    assert "`promote init DIR`" in message.stderr and "--config" in message.stderr
 
 
 @pytest.fixture

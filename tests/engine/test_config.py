@@ -14,8 +14,8 @@ def test_graph_file_is_found_walking_up_like_git(make_repo, cli):
     )
     deep = repo / "envs/prod"
     assert find_config(deep) == repo / "environments/graph.yaml"
-    result = cli(deep, "graph", "--format", "mermaid")
-    assert result.exit_code == 0 and "qa --> prod" in result.stdout
+    result = cli(deep, "graph", "--output", "json")
+    assert result.exit_code == 0 and result.json()["edges"] == [{"from": "qa", "to": "prod"}]
 
 
 def test_explicit_config_wins(make_repo, cli, tmp_path):

@@ -125,3 +125,45 @@ def test_create_and_replace_are_compare_and_swap(fake_k8s: FakeApiServer, fake_k
         "PUT",
         "PUT",
     ]
+
+
+@pytest.fixture
+def closed_kubeconfig(tmp_path: Path) -> tuple[Path, str]:
+    """A kubeconfig for a local port nobody listens on any more, and that server's URL."""
+    with FakeApiServer() as fake:
+        kubeconfig = fake.write_kubeconfig(tmp_path / "kubeconfig", context="gone")
+        url = fake.url
+    return kubeconfig, url
+
+
+def test_an_unreachable_cluster_is_one_clear_message(closed_kubeconfig) -> None:
+    kubeconfig, url = closed_kubeconfig
+    with connect(kubeconfig=str(kubeconfig)) as kube, pytest.raises(KubeError) as err:
+        kube.resource("apps/v1", "Deployment")
+    assert str(err.value) == (
+        f"cannot discover the API group apps/v1: "
+        f"the cluster at {url} is unreachable (connection refused)"
+    )
+    assert err.value.transient
+
+
+def test_the_cli_names_the_unreachable_server_in_one_line(closed_kubeconfig, make_repo, cli):
+    kubeconfig, url = closed_kubeconfig
+    target = f"{{kind: kubernetes, kubeconfig: {kubeconfig}, context: gone, namespace: shop}}"
+    graph = f"environments:\n  prod: {{path: apps/prod, target: {target}}}\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": graph,
+            "apps/prod/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        }
+    )
+    message = f"the cluster at {url} is unreachable (connection refused)"
+    diff = cli(repo, "diff", "prod")  # diff's contract: 2 for every error
+    assert diff.exit_code == 2, (diff.stdout, diff.stderr)
+    assert diff.stderr.startswith("promote: error: ") and message in diff.stderr
+    assert len(diff.stderr.splitlines()) == 1
+    reconcile = cli(repo, "reconcile", "prod")  # a failed reconciliation is reported: exit 1
+    assert reconcile.exit_code == 1, (reconcile.stdout, reconcile.stderr)
+    assert message in reconcile.stdout
+    for output in (diff.stderr, reconcile.stdout):
+        assert "MaxRetryError" not in output and "HTTPConnectionPool" not in output

@@ -1,4 +1,9 @@
-"""A third-party gate package, installed like a user would, found through its entry point."""
+"""A third-party gate package, installed like a user would, found through its entry point.
+
+The `promote` processes these tests start see only what the tests install: they run without
+`site` on the interpreter's installed distributions minus every `promote` plugin, so a copy of
+the example gate installed in the test environment itself changes nothing here.
+"""
 
 from __future__ import annotations
 
@@ -31,16 +36,45 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def promote(cwd: Path, site: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{WORKTREE}", **env}
-    environment.pop("PROMOTE_DISABLE_PLUGIN_AUTOLOAD", None)  # this test is about autoloading
-    return subprocess.run(
-        [sys.executable, "-c", "from engine.cli.app import main; main()", *args],
-        cwd=cwd, env=environment, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+@pytest.fixture(scope="module")
+def no_plugins_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This interpreter's installed distributions (symlinked) without any `promote` plugin."""
+    site = tmp_path_factory.mktemp("no-plugins-site")
+    for directory in map(Path, sys.path):
+        if not directory.is_dir() or not any(directory.glob("*.*-info")):  # dist- or egg-info
+            continue
+        for entry in directory.iterdir():
+            link = site / entry.name
+            if not (link.exists() or link.is_symlink() or _is_promote_plugin(entry)):
+                link.symlink_to(entry)
+    return site
 
 
-def test_the_installed_package_is_discovered_through_its_entry_point(installed, tmp_path):
+def _is_promote_plugin(entry: Path) -> bool:
+    entry_points = entry / "entry_points.txt"
+    return entry_points.is_file() and "[promote]" in entry_points.read_text(encoding="utf-8")
+
+
+def isolated(site: Path, base: Path, **env: str) -> dict[str, str]:
+    """The environment of a child `python -S`: `site` (a test's install), the worktree, `base`."""
+    path = os.pathsep.join(str(p) for p in (site, WORKTREE, base))
+    return {**os.environ, "PYTHONPATH": path, **env}
+
+
+@pytest.fixture
+def promote(no_plugins_site: Path):
+    def run(cwd: Path, site: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        environment = isolated(site, no_plugins_site, **env)
+        environment.pop("PROMOTE_DISABLE_PLUGIN_AUTOLOAD", None)  # these tests are about autoload
+        return subprocess.run(
+            [sys.executable, "-S", "-c", "from engine.cli.app import main; main()", *args],
+            cwd=cwd, env=environment, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    return run
+
+
+def test_the_installed_package_is_discovered_through_its_entry_point(promote, installed, tmp_path):
     result = promote(tmp_path, installed, "plugins", "--output", "json")
     assert result.returncode == 0, result.stderr
     by_name = {p["name"]: p for p in __import__("json").loads(result.stdout)["plugins"]}
@@ -48,7 +82,7 @@ def test_the_installed_package_is_discovered_through_its_entry_point(installed, 
     assert any("ticket" in item for item in by_name["ticket"]["registers"])
 
 
-def test_the_third_party_gate_decides_a_promotion(installed, gated_repo):
+def test_the_third_party_gate_decides_a_promotion(promote, installed, gated_repo):
     repo = gated_repo("- ticket: {pattern: 'CHG-[0-9]+'}")
     refused = promote(repo, installed, "qa", "prod", "--yes", PROMOTE_TICKET="see slack")
     assert refused.returncode == 3, refused.stderr
@@ -57,7 +91,7 @@ def test_the_third_party_gate_decides_a_promotion(installed, gated_repo):
     assert accepted.returncode == 0, accepted.stderr
 
 
-def test_a_third_party_gate_that_raises_blocks_the_promotion(installed, gated_repo):
+def test_a_third_party_gate_that_raises_blocks_the_promotion(promote, installed, gated_repo):
     # Nothing listens on port 9 (discard): reaching the ticket system raises.
     repo = gated_repo("- ticket: {url: 'http://127.0.0.1:9/tickets', timeout: 5}")
     before = commit_count(repo)
@@ -67,17 +101,18 @@ def test_a_third_party_gate_that_raises_blocks_the_promotion(installed, gated_re
     assert commit_count(repo) == before
 
 
-def test_without_the_package_the_gate_name_is_a_config_error(gated_repo, tmp_path):
+def test_without_the_package_the_gate_name_is_a_config_error(promote, gated_repo, tmp_path):
     repo = gated_repo("- ticket: {}")
     result = promote(repo, tmp_path, "check", "qa", "prod")
     assert result.returncode == 2
     assert "unknown gate 'ticket'" in result.stderr
 
 
-def test_the_example_packages_own_tests_pass(installed):
-    environment = {**os.environ, "PYTHONPATH": f"{installed}{os.pathsep}{WORKTREE}"}
+def test_the_example_packages_own_tests_pass(installed, no_plugins_site):
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
-        cwd=EXAMPLE, env=environment, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-S", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         str(EXAMPLE / "tests")],
+        cwd=EXAMPLE, env=isolated(installed, no_plugins_site), capture_output=True, text=True,
+        timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

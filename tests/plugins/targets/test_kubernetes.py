@@ -268,7 +268,7 @@ def test_timeout_is_transient(fake_scenario: ScenarioFactory) -> None:
     with pytest.raises(ReconcileError) as err:
         s.apply()
     assert getattr(err.value, "transient", False)
-    assert "unreachable or too slow" in str(err.value)
+    assert "is unreachable (timed out)" in str(err.value)
 
 
 def test_invalid_object_names_the_object(fake_scenario: ScenarioFactory) -> None:
