@@ -89,3 +89,18 @@ def test_a_submodule_at_its_recorded_commit_is_promoted_from(superproject: Path,
 
     assert result.exit_code == 0, result.stderr
     assert 'VERSION: "1.1.0"' in (superproject / "envs/prod/shop.yaml").read_text()
+
+
+def test_status_says_which_versions_come_from_uncommitted_files(superproject: Path, cli):
+    new_commit_checked_out(superproject / "vendor/shop-config")
+    (superproject / "envs/prod/shop.yaml").write_text(
+        CONFIG_MAP.format(version="1.0.1").lstrip("\n")
+    )
+
+    result = cli(superproject, "status", "--output", "json")
+
+    assert result.exit_code == 0, result.stderr
+    shown = {env["name"]: env["uncommitted"] for env in result.json()["environments"]}
+    assert shown == {"qa": ["vendor/shop-config/qa/shop.yaml"], "prod": ["envs/prod/shop.yaml"]}
+    text = cli(superproject, "status").stdout
+    assert "qa: read from uncommitted files, not HEAD: vendor/shop-config/qa/shop.yaml" in text
