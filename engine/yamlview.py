@@ -16,13 +16,17 @@ import re
 # A line opening a block scalar (`key: |`, `- >-`, `data: |2 # note`): the lines indented below
 # it are its content, where a trailing tab is a character of the value.
 _BLOCK_SCALAR_START = re.compile(r"(?:^|[ \t])[|>][-+1-9]*[ \t]*(?:#.*)?$")
+# Blanks with a tab between a block mapping's plain key and its value (`name:\tweb`, tabs to
+# align values): made spaces up front, as ruamel would otherwise be re-run once per such line.
+_KEY_THEN_TAB = re.compile(r"^( *(?:- +)*[\w./-]+:)([ \t]*\t[ \t]*)(?=[^ \t\r\n])")
 # A BOM opening a later document of the stream (files concatenated from Windows editors): ruamel
 # would read it as part of the first key. It moves to the end of the `---` line, as a space.
 _BOM_AFTER_SEPARATOR = re.compile(r"^(---[ \t]*)(\r\n|\r|\n)\ufeff", re.MULTILINE)
 
 
 def readable(text: str) -> str:
-    """`text` with trailing tabs (outside block scalars) as spaces, and later BOMs moved."""
+    """`text` with trailing tabs and tabs after a key (outside block scalars) as spaces, and
+    later BOMs moved."""
     if "\ufeff" in text[1:]:
         text = _BOM_AFTER_SEPARATOR.sub(lambda m: f"{m[1]} {m[2]}", text)
     if "\t" not in text:
@@ -37,6 +41,7 @@ def readable(text: str) -> str:
             continue
         if _separates(content) and "\t" in body[len(content) :]:
             line = content + body[len(content) :].replace("\t", " ") + line[len(body) :]
+        line = _KEY_THEN_TAB.sub(lambda m: m[1] + " " * len(m[2]), line)
         block_indent = indent if _BLOCK_SCALAR_START.search(content) else -1
         lines.append(line)
     return "".join(lines)
