@@ -104,3 +104,14 @@ def test_status_says_which_versions_come_from_uncommitted_files(superproject: Pa
     assert shown == {"qa": ["vendor/shop-config/qa/shop.yaml"], "prod": ["envs/prod/shop.yaml"]}
     text = cli(superproject, "status").stdout
     assert "qa: read from uncommitted files, not HEAD: vendor/shop-config/qa/shop.yaml" in text
+
+
+def test_an_approval_of_a_plan_read_from_a_moved_submodule_is_refused(superproject: Path, cli):
+    new_commit_checked_out(superproject / "vendor/shop-config")
+    commits = commit_count(superproject)
+
+    result = cli(superproject, "approve", "qa", "prod")
+
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "vendor/shop-config/qa/shop.yaml" in result.stderr
+    assert commit_count(superproject) == commits
