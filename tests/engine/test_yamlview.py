@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -201,6 +202,31 @@ def test_lines_added_to_a_crlf_kustomization_end_in_crlf(tmp_path, cli):
     assert after.endswith(b"# keep redis pinned\r\n")
 
 
+def test_an_inline_patch_in_a_crlf_kustomization_with_tabs_after_its_indicators(tmp_path, cli):
+    """The version sits in a `patch: |-` block of a Windows-saved overlay; tabs trail the block
+    indicator and the patch's own lines (content kustomize parses again as YAML)."""
+    overlay = crlf(
+        b"resources:\n"
+        b"  - ../base\n"
+        b"patches:\n"
+        b"  - target:\t\n"
+        b"      kind: Deployment\n"
+        b"      name: guestbook-ui\n"
+        b"    patch: |-\t\n"
+        b"      - op: replace\t\n"
+        b"        path: /spec/template/spec/containers/0/image\n"
+        b"        value: gcr.io/heptio-images/ks-guestbook-demo:{tag}\t\n"
+    )
+    files = both_envs({"kustomization.yaml": overlay}, b"0.3", b"0.2")
+    files["base/kustomization.yaml"] = b"resources:\n- deployment.yaml\n"
+    files["base/deployment.yaml"] = GUESTBOOK_DEPLOYMENT.replace(b"{tag}\t", b"0.1")
+    repo = repo_of(tmp_path / "repo", files)
+
+    before, after = promote_and_check(cli, repo, "prod/kustomization.yaml")
+
+    assert after == before.replace(b"demo:0.2\t\r\n", b"demo:0.3\t\r\n")
+
+
 def test_an_entry_added_to_a_kustomization_ending_in_a_document_end_marker_stays_inside(
     tmp_path, cli
 ):
@@ -279,3 +305,29 @@ def test_a_bom_opening_a_later_document_is_a_bom(tmp_path, cli):
     before, after = promote_and_check(cli, repo, "prod/all.yaml")
 
     assert after == before.replace(b"demo:0.1\r\n", b"demo:0.2\r\n")
+
+
+@pytest.mark.parametrize(
+    ("tabbed", "line"),
+    [
+        (b"      containers:\n\t- name: guestbook-ui\n", 17),  # a tab indents
+        (b"      containers:\n      -\tname: guestbook-ui\n", 17),  # a tab right after `-`
+        (b"      containers:\n\t\n      - name: guestbook-ui\n", 17),  # a tab-only line
+    ],
+)
+def test_tabs_kustomize_refuses_are_refused_with_their_line(tmp_path, cli, tabbed, line):
+    deployment = GUESTBOOK_DEPLOYMENT.replace(b"{tag}\t", b"0.1").replace(
+        b"      containers:\n", tabbed
+    )
+    files = {
+        "kustomization.yaml": b"resources:\n- deployment.yaml\n",
+        "deployment.yaml": deployment,
+    }
+    repo = repo_of(tmp_path / "repo", both_envs(files, b"", b""))
+    kustomize = subprocess.run(["kubectl", "kustomize", str(repo / "prod")], capture_output=True)
+    assert kustomize.returncode != 0
+
+    result = cli(repo, "qa", "prod", "--dry-run")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"promote: error: qa/deployment.yaml:{line}:")
