@@ -54,7 +54,7 @@ def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> 
 
 def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> ApprovalResult:
     """Record the current Git identity's approval of the current SRC → DST plan."""
-    # The plan is computed from the working tree: only one HEAD holds is worth approving.
+    # The plan is read from the working tree; approving one that HEAD does not hold means nothing.
     refuse_dirty(session, [session.environment(src), session.environment(dst)])
     plan = hop_plan(session, src, dst, only)
     if plan.empty:

@@ -46,8 +46,8 @@ def load_safe(text: str, origin: str) -> list[Any]:
 def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) -> list[Any]:
     """The documents of `text`, read as kustomize reads them (see engine.yamlview).
 
-    Trailing tabs are made spaces up front; any other tab ruamel stops at is made a space where
-    go-yaml would accept it, and the text read again: one read per such line.
+    Trailing tabs and tabs after a key are made spaces up front; any other tab ruamel stops at
+    is made a space where go-yaml would accept it, and the text read again (once per such tab).
     """
     view = readable(text)
     while True:
