@@ -202,6 +202,28 @@ def test_lines_added_to_a_crlf_kustomization_end_in_crlf(tmp_path, cli):
     assert after.endswith(b"# keep redis pinned\r\n")
 
 
+def test_a_tag_replaced_by_a_digest_in_a_crlf_kustomization(tmp_path, cli):
+    """QA pins a digest, PROD a tag: PROD's `newTag:` line goes, a `digest:` line comes, in CRLF."""
+    digest = b"sha256:" + b"4f" * 32
+    entry = {"qa": b"    digest: " + digest + b"\n", "prod": b'    newTag: "0.2"\n'}
+    files = {"environments/graph.yaml": GRAPH}
+    for env, pin in entry.items():
+        files[f"{env}/kustomization.yaml"] = BOM + crlf(
+            b"resources:\n  - ../base\nimages:\n"
+            b"  - name: gcr.io/heptio-images/ks-guestbook-demo\n" + pin + b"# end of images\n"
+        )
+    files["base/kustomization.yaml"] = b"resources:\n- deployment.yaml\n"
+    files["base/deployment.yaml"] = GUESTBOOK_DEPLOYMENT.replace(b"{tag}\t", b"0.1")
+    repo = repo_of(tmp_path / "repo", files)
+
+    before, after = promote_and_check(cli, repo, "prod/kustomization.yaml")
+
+    assert after.startswith(BOM) and after.count(b"\n") == after.count(b"\r\n")
+    kept = [line for line in before.split(b"\r\n") if b"newTag" not in line]
+    assert [line for line in after.split(b"\r\n") if b"digest" not in line] == kept
+    assert b"digest: " + digest + b"\r\n" in after
+
+
 def test_an_inline_patch_in_a_crlf_kustomization_with_tabs_after_its_indicators(tmp_path, cli):
     """The version sits in a `patch: |-` block of a Windows-saved overlay; tabs trail the block
     indicator and the patch's own lines (content kustomize parses again as YAML)."""
