@@ -54,8 +54,9 @@ def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) 
         try:
             return [doc for doc in make().load_all(view) if doc is not None]
         except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            retry = mark and tab_as_space(view, LineIndex(view).offset(mark.line, mark.column))
+            mark, index = getattr(exc, "problem_mark", None), LineIndex(view)
+            known = mark is not None and mark.line < len(index.starts)
+            retry = known and tab_as_space(view, index.offset(mark.line, mark.column))
             if not retry:
                 raise ConfigError(_problem(exc), location=_location(exc, origin)) from None
             view = retry
