@@ -19,7 +19,7 @@ from engine.errors import UsageError
 from engine.gating import plan_hash
 from engine.gitrepo import CommitInfo, GitRepo
 from engine.model import Plan
-from engine.promotion import plan_hop
+from engine.promotion import plan_hop, refuse_dirty
 from engine.session import Session
 from engine.trailers import APPROVED_BY, ID, TO
 
@@ -96,7 +96,8 @@ def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> 
 
 def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> ApprovalResult:
     """Record the current Git identity's approval of the current SRC → DST plan."""
-    session.environment(src), session.environment(dst)
+    # The plan is read from the working tree; approving one that HEAD does not hold means nothing.
+    refuse_dirty(session, [session.environment(src), session.environment(dst)])
     plan = hop_plan(session, src, dst, only)
     if plan.empty:
         raise UsageError(f"nothing to approve: {dst} already runs {src}'s versions")

@@ -150,7 +150,8 @@ class EnvFiles:
 
 
 def _read(path: Path) -> str:
+    """The file's characters as they are on disk: CRLF line ends stay, so edits keep them."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", location=Location(path)) from None

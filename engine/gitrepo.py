@@ -67,10 +67,59 @@ class GitRepo:
         return None if self.repo.head.is_detached else self.repo.active_branch.name
 
     def dirty_paths(self, paths: Iterable[PurePosixPath]) -> list[str]:
-        """Modified, staged or untracked files under `paths` (what a commit would sweep up)."""
-        wanted = [str(p) for p in paths]
-        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *wanted)
-        return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})
+        """Modified, staged or untracked files under `paths` (what a commit would sweep up).
+
+        A path inside a submodule counts as changed where the submodule's checkout differs from
+        the commit HEAD records for it: `git status` of this repository does not look inside.
+        """
+        wanted = [PurePosixPath(p) for p in paths]
+        out = self.run(
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--ignore-submodules=none",  # whatever `submodule.*.ignore` says
+            "--",
+            *map(str, wanted),
+        )
+        dirty = {entry[3:] for entry in out.split("\0") if len(entry) > 3}
+        for submodule, recorded, inside in self._inside_submodules(wanted):
+            changed = self._changed_in_submodule(submodule, recorded, inside)
+            dirty.update(f"{submodule}/{name}" for name in changed)
+        return sorted(dirty)
+
+    def _inside_submodules(
+        self, paths: list[PurePosixPath]
+    ) -> list[tuple[PurePosixPath, str, PurePosixPath]]:
+        """(submodule, commit HEAD records for it, path within it) of paths inside submodules."""
+        ancestors = sorted({str(a) for p in paths for a in p.parents if str(a) != "."})
+        if not ancestors or not self.repo.head.is_valid():
+            return []
+        found = []
+        for entry in self.run("ls-tree", "-z", "HEAD", "--", *ancestors).split("\0"):
+            meta, _, name = entry.partition("\t")
+            if meta.startswith("160000 "):  # a gitlink: the commit a submodule is recorded at
+                submodule, recorded = PurePosixPath(name), meta.split()[2]
+                found += [
+                    (submodule, recorded, p.relative_to(submodule))
+                    for p in paths
+                    if submodule in p.parents
+                ]
+        return found
+
+    def _changed_in_submodule(
+        self, submodule: PurePosixPath, recorded: str, inside: PurePosixPath
+    ) -> list[str]:
+        """Files under `inside` whose checkout differs from `recorded`, or are untracked there."""
+        where = ("-C", str(self.root / submodule))
+        try:
+            changed = self.run(*where, "diff", "--name-only", "-z", recorded, "--", str(inside))
+            untracked = self.run(
+                *where, "ls-files", "--others", "--exclude-standard", "-z", "--", str(inside)
+            )
+        except RepositoryError:  # the recorded commit is not in the submodule's clone at all
+            return [str(inside)]
+        return [name for name in f"{changed}\0{untracked}".split("\0") if name]
 
     def identity(self) -> tuple[str, str]:
         """(name, email) the next commit would carry: env overrides, then git config."""

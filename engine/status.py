@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from engine.errors import PromoteError
 from engine.interfaces import TargetStatus
-from engine.model import ArtifactRef
+from engine.model import ArtifactRef, Environment
 from engine.session import Session
 from engine.state import read_states
 from engine.trailers import PromotionRecord, read_history
@@ -23,6 +24,8 @@ class StatusReport:
     )  # env → ref → upstream's
     last_promotion: dict[str, PromotionRecord] = field(default_factory=dict)
     targets: dict[str, TargetStatus] = field(default_factory=dict)  # environments with a target
+    # env → its files that differ from HEAD: the versions shown are read from the working tree
+    uncommitted: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def artifacts(self) -> list[ArtifactRef]:
@@ -40,6 +43,7 @@ class StatusReport:
                     if (rec := self.last_promotion.get(env))
                     else None,
                     "target": _target_json(self.targets.get(env)),
+                    "uncommitted": self.uncommitted.get(env, []),
                 }
                 for env in self.environments
             ],
@@ -88,4 +92,13 @@ def build_status(session: Session) -> StatusReport:
     for record in read_history(session.repo):
         report.last_promotion.setdefault(record.dst, record)
     report.targets = target_statuses(session)
+    report.uncommitted = uncommitted_files(session, [state.env for state in states])
     return report
+
+
+def uncommitted_files(session: Session, environments: list[Environment]) -> dict[str, list[str]]:
+    """Environment → its files that differ from HEAD (modified, untracked, or in a submodule
+    checked out elsewhere than HEAD records)."""
+    dirty = [PurePosixPath(p) for p in session.repo.dirty_paths(e.path for e in environments)]
+    found = {e.name: [str(p) for p in dirty if p.is_relative_to(e.path)] for e in environments}
+    return {name: files for name, files in found.items() if files}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine.envfiles import YamlDocument, YamlFile
 from engine.errors import ConfigError, Location
 from engine.model import TextEdit
-from engine.yamlio import CommentedMap, CommentedSeq, format_scalar
+from engine.yamlio import CommentedMap, CommentedSeq, LineIndex, format_scalar
 
 
 def insert_key_after(
@@ -18,14 +18,12 @@ def insert_key_after(
     index = document.file.index
     line, _ = mapping.lc.value(after)
     _, column = mapping.lc.key(next(iter(mapping)))
-    at = index.line_end(line) + 1
     spelled = "null" if value is None else format_scalar(value, "plain")
-    text = " " * column + f"{key}: {spelled}\n"
-    if at > len(index.text):  # the file does not end with a newline
-        return TextEdit(
-            document.file.path, len(index.text), len(index.text), "\n" + text.rstrip("\n")
-        )
-    return TextEdit(document.file.path, at, at, text)
+    text = " " * column + f"{key}: {spelled}"
+    if index.line_end(line) == len(index.text):  # the last line, without a line break
+        return TextEdit(document.file.path, len(index.text), len(index.text), index.newline + text)
+    at = index.after_line(line)
+    return TextEdit(document.file.path, at, at, text + index.newline)
 
 
 def remove_key(document: YamlDocument, mapping: CommentedMap, key: str) -> TextEdit:
@@ -36,7 +34,7 @@ def remove_key(document: YamlDocument, mapping: CommentedMap, key: str) -> TextE
     if value_line != line:
         raise ConfigError(f"cannot remove multi-line key {key!r}", location=_where(document, line))
     start = index.offset(line, 0)
-    return TextEdit(document.file.path, start, min(index.line_end(line) + 1, len(index.text)), "")
+    return TextEdit(document.file.path, start, index.after_line(line), "")
 
 
 Item = dict[str, "str | Item"]
@@ -63,16 +61,21 @@ def append_block_item(file: YamlFile, top_key: str, item: Item, *more: Item) -> 
     dash_column = dash - index.offset(first_line, 0)
     at = _end_of_value(file, data, top_key)
     text = "".join(_item_text(i, dash_column, first_column - dash_column) for i in items)
-    if at == len(index.text) and not index.text.endswith("\n"):
-        text = "\n" + text
-    return TextEdit(file.path, at, at, text)
+    return TextEdit(file.path, at, at, _in_file(file, text, at))
 
 
 def _new_key(file: YamlFile, top_key: str, items: tuple[Item, ...]) -> TextEdit:
-    text = file.index.text
-    prefix = "" if not text or text.endswith("\n") else "\n"
+    end = len(file.text)
     entries = "".join(_item_text(item, 0, 2) for item in items)
-    return TextEdit(file.path, len(text), len(text), f"{prefix}{top_key}:\n" + entries)
+    return TextEdit(file.path, end, end, _in_file(file, f"{top_key}:\n" + entries, end))
+
+
+def _in_file(file: YamlFile, lines: str, at: int) -> str:
+    """`lines` (ending in \\n) spelled with the file's line break, starting a line at `at`."""
+    index = file.index
+    text = lines.replace("\n", index.newline)
+    at_line_start = at == 0 or at in index.starts
+    return text if at_line_start else index.newline + text
 
 
 def _item_text(item: Item, dash_column: int, gap: int) -> str:
@@ -101,15 +104,14 @@ def _end_of_value(file: YamlFile, data: CommentedMap, top_key: str) -> int:
     if position + 1 < len(keys):
         last_line = data.lc.key(keys[position + 1])[0] - 1
     start_line = data.lc.key(top_key)[0]
-    while last_line > start_line and _blank_or_comment(index.text, index, last_line):
+    while last_line > start_line and _blank_or_comment(index, last_line):
         last_line -= 1
-    end = index.line_end(last_line)
-    return end + 1 if end < len(index.text) else end
+    return index.after_line(last_line)
 
 
-def _blank_or_comment(text: str, index, line: int) -> bool:
-    content = text[index.offset(line, 0) : index.line_end(line)].strip()
-    return not content or content.startswith("#") or content == "---"
+def _blank_or_comment(index: LineIndex, line: int) -> bool:
+    content = index.text[index.offset(line, 0) : index.line_end(line)].strip()
+    return not content or content.startswith("#") or content in ("---", "...")
 
 
 def _where(document: YamlDocument, line: int) -> Location:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -20,6 +22,7 @@ from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
 
 from engine.errors import ConfigError, Location
+from engine.yamlview import readable, tab_as_space
 
 __all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible"]
 
@@ -32,18 +35,31 @@ def _round_trip() -> YAML:
 
 def load_round_trip(text: str, file: PurePosixPath | str) -> list[Any]:
     """Every document of a YAML stream, with comments and line/column marks kept."""
-    try:
-        return [doc for doc in _round_trip().load_all(text) if doc is not None]
-    except YAMLError as exc:
-        raise ConfigError(_problem(exc), location=_location(exc, file)) from None
+    return _load_all(_round_trip, text, file)
 
 
 def load_safe(text: str, origin: str) -> list[Any]:
     """Plain Python data for every document, for rendered output where we need no positions."""
-    try:
-        return [doc for doc in YAML(typ="safe").load_all(text) if doc is not None]
-    except YAMLError as exc:
-        raise ConfigError(_problem(exc), location=_location(exc, origin)) from None
+    return _load_all(lambda: YAML(typ="safe"), text, origin)
+
+
+def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) -> list[Any]:
+    """The documents of `text`, read as kustomize reads them (see engine.yamlview).
+
+    Trailing tabs and tabs after a key are made spaces up front; any other tab ruamel stops at
+    is made a space where go-yaml would accept it, and the text read again (once per such tab).
+    """
+    view = readable(text)
+    while True:
+        try:
+            return [doc for doc in make().load_all(view) if doc is not None]
+        except YAMLError as exc:
+            mark, index = getattr(exc, "problem_mark", None), LineIndex(view)
+            known = mark is not None and mark.line < len(index.starts)
+            retry = known and tab_as_space(view, index.offset(mark.line, mark.column))
+            if not retry:
+                raise ConfigError(_problem(exc), location=_location(exc, origin)) from None
+            view = retry
 
 
 class _PortableResolver(BaseResolver):
@@ -119,22 +135,35 @@ class ScalarSpan:
     style: str  # "plain", "'" or '"'
 
 
+# Line breaks as ruamel counts lines; a BOM is not a column (ruamel skips it at a line start).
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
 class LineIndex:
-    """Offsets of line starts, to turn ruamel's (line, column) marks into text offsets."""
+    """Offsets of line starts and ends, to turn ruamel's (line, column) marks into offsets."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self.starts.append(index + 1)
+        self.ends: list[int] = []
+        for found in _LINE_BREAK.finditer(text):
+            self.ends.append(found.start())
+            self.starts.append(found.end())
+        self.ends.append(len(text))
+        self.starts = [s + 1 if text.startswith("\ufeff", s) else s for s in self.starts]
+        first_break = _LINE_BREAK.search(text)
+        self.newline = first_break[0] if first_break else "\n"  # for lines we insert
 
     def offset(self, line: int, column: int) -> int:
         return self.starts[line] + column
 
     def line_end(self, line: int) -> int:
-        end = self.text.find("\n", self.starts[line])
-        return len(self.text) if end == -1 else end
+        """Where the line's content ends: its line break, or the end of the text."""
+        return self.ends[line]
+
+    def after_line(self, line: int) -> int:
+        """Where the next line starts (past the line break), or the end of the text."""
+        return self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
 
     def line_of(self, offset: int) -> int:
         low, high = 0, len(self.starts) - 1
@@ -180,9 +209,12 @@ def _closing_quote(text: str, start: int, limit: int, quote: str) -> int | None:
     return None
 
 
+_COMMENT = re.compile(r"[ \t]#")
+
+
 def _plain_end(text: str, start: int, limit: int) -> int:
-    comment = text.find(" #", start, limit)
-    end = limit if comment == -1 else comment
+    comment = _COMMENT.search(text, start, limit)
+    end = limit if comment is None else comment.start()
     # A plain scalar inside a flow collection ends at the next indicator.
     for stop in (", ", ",", "]", "}"):
         found = text.find(stop, start, end)

@@ -54,6 +54,9 @@ def status(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None
             )
     for env, target in report.targets.items():
         out.print(f"{env}: {_describe_target(target)}")
+    for env, files in report.uncommitted.items():
+        shown = ", ".join(files[:3]) + (" …" if len(files) > 3 else "")
+        out.print(f"[yellow]{env}: read from uncommitted files, not HEAD:[/] {shown}")
 
 
 def _describe_target(target: TargetStatus) -> str:
