@@ -21,6 +21,13 @@ def is_downgrade(old: str | None, new: str) -> bool | None:
 
 
 def _parse(version: str) -> semver.Version | None:
+    # A Flux ref is shown with its key (`tag v1.2.0`); only tags have an order, not ranges,
+    # digests or commits.
+    key, _, value = version.partition(" ")
+    if value:
+        if key != "tag":
+            return None
+        version = value
     tag = version.partition("@")[0].strip()
     if tag[:1] in ("v", "V"):
         tag = tag[1:]

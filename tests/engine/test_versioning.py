@@ -20,6 +20,10 @@ from engine.versioning import is_downgrade
         ("sha256:" + "a" * 64, "sha256:" + "b" * 64, None),
         ("0d52a1c", "9f3e2b7", None),
         (None, "1.0.0", None),
+        ("tag v1.5.0", "tag v1.4.2", True),  # a Flux ref shown with its key
+        ("tag v1.4.2", "tag v1.5.0", False),
+        ("semver >=1.5.0", "semver >=1.4.0", None),  # ranges have no order
+        ("tag v1.5.0", "digest sha256:" + "a" * 64, None),
     ],
 )
 def test_is_downgrade_by_semver_precedence(old, new, expected):
