@@ -25,15 +25,18 @@ _POLL_SECONDS = 0.05
 
 
 @contextmanager
-def repository_lock(git_dir: Path, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the repository's promotion lock; wait up to `wait_seconds` for another holder."""
+def repository_lock(git_dir: Path, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[float]:
+    """Hold the repository's promotion lock; wait up to `wait_seconds` for another holder.
+
+    Yields how many seconds it waited."""
     path = git_dir / LOCK_FILE_NAME
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        started = time.monotonic()
         _acquire(descriptor, path, wait_seconds)
         _record_holder(descriptor)
         try:
-            yield
+            yield time.monotonic() - started
         finally:
             os.ftruncate(descriptor, 0)
             fcntl.flock(descriptor, fcntl.LOCK_UN)

@@ -23,6 +23,7 @@ from engine.state import EnvState, read_states
 from engine.trailers import Decisions, message, new_promotion_id
 
 REPLAN_ATTEMPTS = 3
+LOCK_WAIT_NOTICE_SECONDS = 0.5  # queueing behind another run is worth a word
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def promote(
     for hop_src, hop_dst in pairwise(path):
         # Plan, gates and write of one hop happen under the repository's lock, so that two
         # promotions never plan on the same tree and both commit.
-        with repository_lock(session.repo.git_dir, options.wait_lock):
+        with repository_lock(session.repo.git_dir, options.wait_lock) as waited:
+            if waited >= LOCK_WAIT_NOTICE_SECONDS:
+                print(f"promote: waited {waited:.1f}s for the repository lock", file=sys.stderr)
             recover_interrupted(session)
             session.repo.refuse_index_lock()
             refuse_dirty(session, [session.environment(name) for name in path])
