@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +28,7 @@ from engine.session import Session
 from engine.state import read_state
 
 JOURNAL_FILE_NAME = "promote-journal.json"
+PAUSE_ENV = "PROMOTE_TEST_PAUSE"
 
 
 def land(session: Session, plan: Plan, dst: Environment, commit_message: str, base: str) -> str:
@@ -36,7 +39,9 @@ def land(session: Session, plan: Plan, dst: Environment, commit_message: str, ba
     commit = repo.commit_with_files(base, texts, commit_message)
     verify_commit(session, dst, plan, commit)
     journal = _write_journal(repo.git_dir, commit, list(texts))
+    _crash_window("before-ref")
     repo.advance_head(commit, base, f"promote: {plan.src} -> {plan.dst}")
+    _crash_window("after-ref")
     _write_files(session.root, texts)
     repo.stage_worktree_files(sorted(texts))
     journal.unlink(missing_ok=True)
@@ -53,8 +58,11 @@ def recover_interrupted(session: Session) -> None:
     except ValueError:
         journal.unlink(missing_ok=True)  # torn write: the ref cannot have moved after it
         return
+    files = [PurePosixPath(f) for f in record.get("files", [])]
+    for file in files:  # a temporary file the kill left half written beside its target
+        for leftover in (session.root / file).parent.glob(f".{file.name}.*"):
+            leftover.unlink(missing_ok=True)
     if session.repo.head() == record.get("commit"):
-        files = [PurePosixPath(f) for f in record.get("files", [])]
         session.repo.checkout_files(record["commit"], files)
     journal.unlink(missing_ok=True)
 
@@ -85,6 +93,15 @@ def verify_commit(session: Session, dst: Environment, plan: Plan, commit: str) -
                 f"after the edits {dst.name!r} renders {change.ref} at {now}, not {change.new}; "
                 "nothing was changed"
             )
+
+
+def _crash_window(stage: str) -> None:
+    """Crash tests hold a run here (PROMOTE_TEST_PAUSE=STAGE:SECONDS) to kill it at that point:
+    the instants around the ref update are too short to hit by chance."""
+    wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if wanted == stage:
+        print(f"promote: paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(float(seconds or 30))
 
 
 def _write_journal(git_dir: Path, commit: str, files: list[PurePosixPath]) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -198,31 +199,89 @@ def test_a_commit_landing_during_the_gates_makes_the_hop_plan_again(example_repo
     )
 
 
+PLAIN_PIPELINE = {
+    "environments/graph.yaml": """
+        environments:
+          int: {path: apps/int, renderer: plain}
+          qa: {path: apps/qa, renderer: plain, from: [int]}
+    """,
+    **{
+        f"apps/{env}/{name}.yaml": f"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {{name: {name}}}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: {name}
+                      image: ghcr.io/acme/{name}:{version}
+        """
+        for env, version in (("int", "2.0.0"), ("qa", "1.0.0"))
+        for name in ("web", "worker", "api", "jobs")
+    },
+}
+
+
 @pytest.mark.parametrize("kills", [50])
-def test_sigkill_at_any_instant_leaves_old_or_new_and_a_rerun_succeeds(example_repo, kills):
+def test_sigkill_at_any_instant_leaves_old_or_new_and_a_rerun_succeeds(make_repo, kills):
+    """Kills spread over a whole run, so they land before, inside and after the write window.
+    (The plain renderer keeps each run short; the write path is the same for every renderer.)"""
     import random
 
-    timer = run(example_repo, "int", "qa", "--yes", "--dry-run")
-    assert timer.returncode == 0, timer.stderr
-    old = git(example_repo, "rev-parse", "HEAD").strip()
+    repo = make_repo(PLAIN_PIPELINE)
+    started = time.perf_counter()
+    assert run(repo, "int", "qa", "--yes", "--dry-run").returncode == 0
+    duration = (time.perf_counter() - started) * 1.3
+    old = git(repo, "rev-parse", "HEAD").strip()
     rng = random.Random(20261202)
     landed = 0
     for _ in range(kills):
-        git(example_repo, "reset", "--quiet", "--hard", old)
-        process = start(example_repo, "int", "qa", "--yes")
+        git(repo, "reset", "--quiet", "--hard", old)
+        process = start(repo, "int", "qa", "--yes")
         try:
-            process.wait(timeout=rng.uniform(0.0, 1.6))
+            process.wait(timeout=rng.uniform(0.0, duration))
         except subprocess.TimeoutExpired:
             process.kill()
         process.communicate()
-        head = git(example_repo, "rev-parse", "HEAD").strip()
-        assert head == old or git(example_repo, "rev-parse", "HEAD~1").strip() == old
-        subprocess.run(["git", "fsck", "--no-progress"], cwd=example_repo, check=True)
-        journal = example_repo / ".git/promote-journal.json"
-        assert clean_tree(example_repo) or (journal.exists() and head != old)
+        head = git(repo, "rev-parse", "HEAD").strip()
+        assert head == old or git(repo, "rev-parse", "HEAD~1").strip() == old
+        subprocess.run(["git", "fsck", "--no-progress"], cwd=repo, check=True)
+        journal = repo / ".git/promote-journal.json"
+        assert clean_tree(repo) or (journal.exists() and head != old), git(repo, "status")
         landed += head != old
-        rerun = run(example_repo, "int", "qa", "--yes")
+        rerun = run(repo, "int", "qa", "--yes")
         assert rerun.returncode == 0, rerun.stderr
-        assert clean_tree(example_repo)
-        assert_sound(example_repo, old)
+        assert clean_tree(repo)
+        assert_sound(repo, old)
+        for name in ("web", "worker", "api", "jobs"):
+            assert ":2.0.0" in (repo / f"apps/qa/{name}.yaml").read_text()
     assert 0 < landed < kills, "the kills must hit before and after the landing"
+
+
+@pytest.mark.parametrize("stage", ["before-ref", "after-ref"])
+def test_a_kill_on_either_side_of_the_ref_update_is_recovered(make_repo, monkeypatch, stage):
+    """Held at the instant (a test hook), then killed: old commit and a clean tree before the
+    ref moved; after it, the new commit, and the next run finishes refreshing DST's files."""
+    repo = make_repo(PLAIN_PIPELINE)
+    old = git(repo, "rev-parse", "HEAD").strip()
+    monkeypatch.setenv("PROMOTE_TEST_PAUSE", f"{stage}:30")
+    process = start(repo, "int", "qa", "--yes")
+    assert process.stderr is not None
+    assert f"paused at {stage}" in process.stderr.readline()
+    process.kill()
+    process.communicate()
+    monkeypatch.delenv("PROMOTE_TEST_PAUSE")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    if stage == "before-ref":
+        assert head == old and clean_tree(repo)
+    else:
+        assert git(repo, "rev-parse", "HEAD~1").strip() == old
+        assert not clean_tree(repo), "DST's files were not refreshed yet"
+        assert (repo / ".git/promote-journal.json").exists()
+    rerun = run(repo, "int", "qa", "--yes")
+    assert rerun.returncode == 0, rerun.stderr
+    assert clean_tree(repo) and not (repo / ".git/promote-journal.json").exists()
+    assert len(promotion_commits(repo, old)) == 1
+    for name in ("web", "worker", "api", "jobs"):
+        assert ":2.0.0" in (repo / f"apps/qa/{name}.yaml").read_text()
