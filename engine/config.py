@@ -16,6 +16,7 @@ from engine.model import Environment, GateSpec
 from engine.yamlio import CommentedMap, dump_json_compatible, load_round_trip
 
 DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
+DEFAULT_PUSH_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class GraphConfig:
     file: Path
     repo_root: Path
     environments: dict[str, Environment]
+    push_attempts: int = DEFAULT_PUSH_ATTEMPTS
 
 
 def find_config(start: Path, explicit: Path | None = None) -> Path:
@@ -78,7 +80,10 @@ def load_config(file: Path) -> GraphConfig:
         for name, node in root["environments"].items()
     }
     _refuse_shared_paths(environments, root["environments"], shown)
-    return GraphConfig(file, repo_root, environments)
+    push = root.get("push") or {}
+    return GraphConfig(
+        file, repo_root, environments, int(push.get("attempts", DEFAULT_PUSH_ATTEMPTS))
+    )
 
 
 def reserved_names() -> frozenset[str]:

@@ -17,7 +17,7 @@ from engine.locking import DEFAULT_WAIT_SECONDS, repository_lock
 from engine.model import Environment, Plan, Verdict
 from engine.planner import make_plan
 from engine.plugins import notify
-from engine.pushing import DEFAULT_ATTEMPTS, catch_up_before_planning, publish
+from engine.pushing import catch_up_before_planning, publish
 from engine.session import Session
 from engine.state import EnvState, read_states
 from engine.trailers import Decisions, message, new_promotion_id
@@ -35,7 +35,6 @@ class PromoteOptions:
     reason: str | None = None
     wait_lock: float = DEFAULT_WAIT_SECONDS
     push: bool = False
-    push_attempts: int = DEFAULT_ATTEMPTS
     keep_local: bool = False
 
 
@@ -107,7 +106,7 @@ def _hop_and_publish(
         remote,
         result,
         replan,
-        attempts=options.push_attempts,
+        attempts=session.config.push_attempts,
         keep_local=options.keep_local,
     )
     return dataclasses.replace(pushed, pushed_to=str(remote)), carried

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from engine.config import DEFAULT_PUSH_ATTEMPTS
 from engine.errors import PushFailed, RepositoryError
 from engine.landing import verify_commit
 from engine.session import Session
@@ -24,7 +25,6 @@ from engine.session import Session
 if TYPE_CHECKING:
     from engine.promotion import HopResult
 
-DEFAULT_ATTEMPTS = 5
 _BACKOFF_SECONDS = 0.2
 _BACKOFF_CAP_SECONDS = 5.0
 
@@ -60,7 +60,7 @@ def publish(
     result: HopResult,
     replan: Callable[[], HopResult],
     *,
-    attempts: int = DEFAULT_ATTEMPTS,
+    attempts: int = DEFAULT_PUSH_ATTEMPTS,
     keep_local: bool = False,
 ) -> HopResult:
     """Push HEAD, catching up with the remote between attempts; the hop as it finally landed."""

@@ -129,3 +129,25 @@ def test_a_diverged_branch_is_refused_before_anything_is_written(remote_and_clon
     assert "diverged" in result.stderr
     assert git(alice, "rev-parse", "HEAD") == before and clean_tree(alice)
     assert subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=alice).returncode == 0
+
+
+def test_push_attempts_come_from_the_graph_file(remote_and_clones):
+    remote, dev, alice, _ = remote_and_clones
+    graph = dev / "environments/graph.yaml"
+    graph.write_text(graph.read_text() + "push:\n  attempts: 2\n")
+    git(dev, "commit", "--quiet", "-am", "push: two attempts")
+    release_in_int(dev, 1)
+    git(alice, "pull", "--quiet", "--ff-only")  # the graph file is read before the fetch
+    _refuse_pushes(remote)
+    result = run(alice, "int", "qa", "--yes", "--push")
+    assert result.returncode == 1, result.stderr
+    assert "(attempt 2)" in result.stderr and "(attempt 3)" not in result.stderr
+
+
+def test_push_attempts_out_of_range_are_a_config_error(example_repo):
+    graph = example_repo / "environments/graph.yaml"
+    graph.write_text(graph.read_text() + "push:\n  attempts: 0\n")
+    git(example_repo, "commit", "--quiet", "-am", "push: zero attempts")
+    result = run(example_repo, "int", "qa", "--yes")
+    assert result.returncode == 2
+    assert "graph.yaml:" in result.stderr and "attempts" in result.stderr
