@@ -23,6 +23,8 @@ class GraphConfig:
     file: Path
     repo_root: Path
     environments: dict[str, Environment]
+    scm: dict[str, Any] | None = None  # the `scm:` mapping: where pull requests are opened
+    scm_location: Location | None = None
 
 
 def find_config(start: Path, explicit: Path | None = None) -> Path:
@@ -78,7 +80,10 @@ def load_config(file: Path) -> GraphConfig:
         for name, node in root["environments"].items()
     }
     _refuse_shared_paths(environments, root["environments"], shown)
-    return GraphConfig(file, repo_root, environments)
+    if "scm" not in root:
+        return GraphConfig(file, repo_root, environments)
+    scm = dump_json_compatible(root["scm"])
+    return GraphConfig(file, repo_root, environments, scm, _locate(root, ["scm"], shown))
 
 
 def reserved_names() -> frozenset[str]:
