@@ -62,8 +62,8 @@ class Approval:
             return Verdict(
                 NAME,
                 Outcome.PENDING,
-                "approvals come from the reviews of a pull request: open one with "
-                f"`promote {context.src.name} {context.dst.name} --pr`",
+                "counts approving reviews of the promotion's pull request: "
+                f"`promote {context.src.name} {context.dst.name} --pr`, then `promote pr merge`",
             )
         reviews = [
             Given(user.lower(), f"review on #{context.pull_request.number}", context.now)
