@@ -34,9 +34,14 @@ def connect(session: Session, remote: str) -> PullRequests:
     return session.plugins.scms.get(settings["provider"]).connect(settings)
 
 
-def _from_remote(session: Session, url: str, provider: str | None) -> dict[str, Any]:
+def host_and_path(url: str) -> tuple[str, str]:
+    """`git@github.com:acme/deploy.git` → ("github.com", "acme/deploy"); ("", "") for a path."""
     match = _SCP_LIKE.match(url) if "://" not in url else _URL_LIKE.match(url)
-    host, path = (match["host"], match["path"].removesuffix(".git")) if match else ("", "")
+    return (match["host"], match["path"].removesuffix(".git")) if match else ("", "")
+
+
+def _from_remote(session: Session, url: str, provider: str | None) -> dict[str, Any]:
+    host, path = host_and_path(url)
     for registered in session.plugins.scms:
         if provider in (None, registered.name) and host:
             found = registered.item.settings_for_remote(host, path)

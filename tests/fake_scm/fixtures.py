@@ -63,7 +63,9 @@ environments:
 {gates}"""
 
 
-APPROVAL_GATE = "      - approval: {from: pull_request, required: 1, distinct_from_promoter: true}\n"
+APPROVAL_GATE = (
+    "      - approval: {from: pull_request, required: 1, distinct_from_promoter: true}\n"
+)
 
 
 @dataclass
