@@ -83,7 +83,9 @@ def load_config(file: Path) -> GraphConfig:
     if "scm" not in root:
         return GraphConfig(file, repo_root, environments)
     scm = dump_json_compatible(root["scm"])
-    return GraphConfig(file, repo_root, environments, scm, _locate(root, ["scm"], shown))
+    return GraphConfig(
+        file, repo_root, environments, scm, _locate(root, ["scm", "provider"], shown)
+    )
 
 
 def reserved_names() -> frozenset[str]:
