@@ -97,8 +97,11 @@ def open_pull_request(
         raise PushFailed(f"could not push {branch} to {remote.name}: {exc.message}") from None
     try:
         opened = host.create(branch, remote.branch, commit_message.split("\n", 1)[0], body)
-    except PromoteError:
-        repo.delete_remote_branch(remote.name, branch)  # no branch left behind without its PR
+    except PromoteError as exc:
+        try:
+            repo.delete_remote_branch(remote.name, branch)  # no branch left without its PR
+        except RepositoryError:
+            exc.message += f"; delete the branch {branch} it left on {remote.name}"
         raise
     return Opened(opened, branch, commit)
 

@@ -129,3 +129,11 @@ def test_the_token_is_never_in_an_error(host):
     with pytest.raises(ScmError) as failed:
         client.get(99)
     assert failed.value.status == 404 and TOKEN not in str(failed.value)
+
+
+def test_promote_plugins_shows_the_code_hosts(cli, tmp_path):
+    result = cli(tmp_path, "plugins", "--output", "json")
+    assert result.exit_code == 0, result.stderr
+    registers = {p["name"]: p["registers"] for p in result.json()["plugins"]}
+    assert registers["plugins.scm.github"] == ["scm github"]
+    assert registers["plugins.scm.gitlab"] == ["scm gitlab"]
