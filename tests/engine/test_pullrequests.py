@@ -283,3 +283,15 @@ def test_a_failed_gate_opens_no_pull_request(pr_repo, cli):
     result = cli(repo.root, "qa", "prod", "--pr")
     assert result.exit_code == 3
     assert remote_branches(repo.remote) == {} and repo.scm.pulls == {}
+
+
+def test_reviewers_outside_the_approvers_globs_do_not_count(pr_repo, cli):
+    gate = "      - approval: {from: pull_request, approvers: ['ops-*']}\n"
+    repo = pr_repo("gitlab", gates=gate)
+    number = open_pr(cli, repo)["pull_request"]["number"]
+    repo.scm.review(number, "alice")
+    refused = cli(repo.root, "pr", "merge", str(number))
+    assert refused.exit_code == 3
+    assert "alice (not in approvers)" in refused.stderr
+    repo.scm.review(number, "ops-carol")
+    assert cli(repo.root, "pr", "merge", str(number)).exit_code == 0
