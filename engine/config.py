@@ -25,6 +25,8 @@ class GraphConfig:
     repo_root: Path
     environments: dict[str, Environment]
     push_attempts: int = DEFAULT_PUSH_ATTEMPTS
+    scm: dict[str, Any] | None = None  # the `scm:` mapping: where pull requests are opened
+    scm_location: Location | None = None
 
 
 def find_config(start: Path, explicit: Path | None = None) -> Path:
@@ -81,8 +83,12 @@ def load_config(file: Path) -> GraphConfig:
     }
     _refuse_shared_paths(environments, root["environments"], shown)
     push = root.get("push") or {}
+    attempts = int(push.get("attempts", DEFAULT_PUSH_ATTEMPTS))
+    if "scm" not in root:
+        return GraphConfig(file, repo_root, environments, attempts)
+    scm = dump_json_compatible(root["scm"])
     return GraphConfig(
-        file, repo_root, environments, int(push.get("attempts", DEFAULT_PUSH_ATTEMPTS))
+        file, repo_root, environments, attempts, scm, _locate(root, ["scm", "provider"], shown)
     )
 
 

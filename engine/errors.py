@@ -104,3 +104,13 @@ class PushFailed(PromoteError):
     """The promotion could not be pushed; it did not land where the team sees it."""
 
     exit_code = EXIT_FAILURE
+
+
+class ScmError(PromoteError):
+    """The code host (GitHub, GitLab) could not be reached or refused a request."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the host answered

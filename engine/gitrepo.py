@@ -237,6 +237,16 @@ class GitRepo:
             return exc.message
         return None
 
+    def push_new_branch(self, remote: str, commit: str, branch: str) -> None:
+        """Create `branch` on `remote` at `commit`; refused (never forced) when it exists."""
+        self.run("push", "--quiet", "--porcelain", remote, f"{commit}:refs/heads/{branch}")
+
+    def delete_remote_branch(self, remote: str, branch: str) -> None:
+        self.run("push", "--quiet", "--porcelain", remote, f":refs/heads/{branch}")
+
+    def remote_url(self, remote: str) -> str:
+        return self.run("remote", "get-url", remote).strip()
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         try:
             self.run("merge-base", "--is-ancestor", ancestor, descendant)

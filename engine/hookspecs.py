@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from engine.interfaces import Gate, Renderer, Source, Target
+    from engine.interfaces import Gate, Renderer, Scm, Source, Target
     from engine.model import Plan, Verdict
     from engine.registry import Registry
 
@@ -47,6 +47,16 @@ def promote_register_targets(register: Registry[Target]) -> None:
     """Register reconciliation targets by the ``kind`` of an environment's ``target:``.
 
     Every implementation is called; a name registered twice is a plugin error.
+    """
+
+
+@hookspec
+def promote_register_scms(register: Registry[Scm]) -> None:
+    """Register code hosts by the ``provider`` of graph.yaml's ``scm:`` (``"github"``).
+
+    Every implementation is called; a name registered twice is a plugin error. When ``scm:``
+    names no provider, the first registered host (in registration order) whose
+    ``settings_for_remote`` recognises the remote's URL is used.
     """
 
 

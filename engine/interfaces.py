@@ -64,6 +64,10 @@ class GateContext:
     plan_hash: str = ""
     # The loaded plugins, so that gates can render environments at older commits (soak).
     plugins: Plugins | None = None
+    # Set when the promotion is a pull request being merged: its author and the provider's
+    # reviews (the approval gate counts them with `from: pull_request`).
+    pull_request: PullRequest | None = None
+    review_state: ReviewState | None = None
 
 
 class Gate(Protocol):
@@ -144,3 +148,72 @@ class Target(Protocol):
 
     def status(self, context: TargetContext) -> TargetStatus:
         """The last applied commit and whether the target drifts from `context.objects`."""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull request (GitHub) or merge request (GitLab), as the engine sees either."""
+
+    number: int
+    url: str
+    title: str
+    head_branch: str
+    head_sha: str
+    base_branch: str
+    author: str
+    state: str  # "open" | "closed" | "merged"
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    user: str
+    state: str  # "approved" | "changes_requested" | "commented" | "dismissed"
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """What the provider says about a pull request: reviews and its checks (CI)."""
+
+    reviews: tuple[Review, ...]
+    checks: str  # "success" | "pending" | "failure" | "none" (no check configured)
+    checks_detail: str = ""
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """Distinct users whose latest decisive review approves (a later change request or
+        dismissal withdraws an earlier approval, as on GitHub)."""
+        latest: dict[str, str] = {}
+        for review in self.reviews:
+            if review.state != "commented":
+                latest[review.user] = review.state
+        return tuple(user for user, state in latest.items() if state == "approved")
+
+    @property
+    def changes_requested(self) -> tuple[str, ...]:
+        latest = {r.user: r.state for r in self.reviews if r.state != "commented"}
+        return tuple(user for user, state in latest.items() if state == "changes_requested")
+
+
+class PullRequests(Protocol):
+    """One repository on a code host, connected with a token."""
+
+    def create(self, head: str, base: str, title: str, body: str) -> PullRequest: ...
+    def get(self, number: int) -> PullRequest: ...
+    def list_open(self) -> list[PullRequest]: ...
+    def review_state(self, pull_request: PullRequest) -> ReviewState: ...
+    def merge(self, pull_request: PullRequest) -> None:
+        """Merge exactly `pull_request.head_sha` (a provider refuses when the head moved)."""
+
+
+class Scm(Protocol):
+    """A code host kind (`github`, `gitlab`): settings from graph.yaml or a remote URL."""
+
+    def check_settings(self, settings: Mapping[str, Any]) -> str | None:
+        """A one-line problem with graph.yaml's `scm:` mapping, or None when it is valid."""
+
+    def settings_for_remote(self, host: str, path: str) -> dict[str, Any] | None:
+        """Settings for a remote at `host` with repository `path`, or None when not this host."""
+
+    def connect(self, settings: Mapping[str, Any]) -> PullRequests:
+        """A client for the configured repository; the token comes from the environment."""

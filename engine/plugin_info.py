@@ -16,6 +16,7 @@ def describe_plugins(plugins: Plugins) -> list[dict[str, Any]]:
         "renderer": plugins.renderers,
         "gate": plugins.gates,
         "target": plugins.targets,
+        "scm": plugins.scms,
     }
     described = []
     for plugin in pm.get_plugins():

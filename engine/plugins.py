@@ -17,7 +17,7 @@ from engine.errors import PluginError, PromoteError
 from engine.registry import Registry
 
 if TYPE_CHECKING:
-    from engine.interfaces import Gate, Renderer, Source, Target
+    from engine.interfaces import Gate, Renderer, Scm, Source, Target
 
 ENTRY_POINT_GROUP = "promote"
 DISABLE_AUTOLOAD_ENV = "PROMOTE_DISABLE_PLUGIN_AUTOLOAD"
@@ -41,6 +41,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.gates.upstreams",
     "plugins.targets.branch",
     "plugins.targets.kubernetes",
+    "plugins.scm.github",
+    "plugins.scm.gitlab",
 )
 
 
@@ -104,6 +106,10 @@ class Plugins:
     @cached_property
     def targets(self) -> Registry[Target]:
         return self._fill("target", "promote_register_targets")
+
+    @cached_property
+    def scms(self) -> Registry[Scm]:
+        return self._fill("code host", "promote_register_scms")
 
     def _fill(self, what: str, hook_name: str) -> Registry:
         registry: Registry = Registry(what)

@@ -14,9 +14,10 @@ from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryErro
 from engine.gating import blocking, evaluate_gates, gate_context
 from engine.landing import land, recover_interrupted
 from engine.locking import DEFAULT_WAIT_SECONDS, repository_lock
-from engine.model import Environment, Plan, Verdict
+from engine.model import Environment, Outcome, Plan, Verdict
 from engine.planner import make_plan
 from engine.plugins import notify
+from engine.pullrequests import Opened, open_pull_request
 from engine.pushing import catch_up_before_planning, publish
 from engine.session import Session
 from engine.state import EnvState, read_states
@@ -36,17 +37,19 @@ class PromoteOptions:
     wait_lock: float = DEFAULT_WAIT_SECONDS
     push: bool = False
     keep_local: bool = False
+    pr: bool = False  # open a pull request instead of moving the branch (engine.pullrequests)
 
 
 @dataclass(frozen=True)
 class HopResult:
     plan: Plan
     verdicts: tuple[Verdict, ...]
-    status: str  # "promoted" | "unchanged" | "dry-run" | "blocked" | "declined"
+    status: str  # "promoted" | "pr-opened" | "unchanged" | "dry-run" | "blocked" | "declined"
     commit: str | None = None
     promotion_id: str | None = None
     forced: bool = False
     pushed_to: str | None = None  # "origin/main" once `--push` published it
+    pull_request: Opened | None = None  # with `--pr`
 
 
 class Reporter(Protocol):
@@ -62,6 +65,10 @@ def promote(
     if options.force and not options.reason:
         raise UsageError("--force needs --reason TEXT: a bypass is always recorded with its reason")
     path = session.graph.path(src, dst, options.via)
+    if options.pr and (options.push or len(path) > 2):
+        raise UsageError(
+            "--pr opens one pull request for one hop (SRC an upstream of DST), without --push"
+        )
     results: list[HopResult] = []
     carried: dict | None = None
     for hop_src, hop_dst in pairwise(path):
@@ -157,7 +164,9 @@ def _hop(
     verdicts = evaluate_gates(session, context)
     notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
     reporter.verdicts(plan, verdicts)
-    stopped = _stop_before_writing(plan, blocking(verdicts), options, context.dst, reporter)
+    stopped = _stop_before_writing(
+        plan, _blocking(verdicts, options), options, context.dst, reporter
+    )
     if stopped is not None:
         return HopResult(plan, tuple(verdicts), stopped), next_carry
     return _land_hop(session, plan, dst_state, context.now, verdicts, options), None
@@ -202,6 +211,12 @@ def _stop_before_writing(
     return None
 
 
+def _blocking(verdicts: list[Verdict], options: PromoteOptions) -> list[Verdict]:
+    """A pull request is a proposal: a pending gate (approvals, soak) may pass before the merge,
+    which evaluates every gate again; only a failed gate keeps it from being opened."""
+    return [v for v in blocking(verdicts) if not (options.pr and v.outcome is Outcome.PENDING)]
+
+
 def _land_hop(
     session: Session,
     plan: Plan,
@@ -210,13 +225,19 @@ def _land_hop(
     verdicts: list[Verdict],
     options: PromoteOptions,
 ) -> HopResult:
-    forced = bool(blocking(verdicts))
+    forced = bool(_blocking(verdicts, options))
     decisions = Decisions(
         verdicts=tuple(verdicts),
         approvers=tuple(dict.fromkeys(a for v in verdicts for a in v.approvers)),
         forced_reason=options.reason if forced else None,
     )
     promotion_id = new_promotion_id(now)
+    if options.pr:
+        text = message(plan, promotion_id, decisions)
+        opened = open_pull_request(session, plan, dst_state, text, promotion_id, verdicts)
+        return HopResult(
+            plan, tuple(verdicts), "pr-opened", opened.commit, promotion_id, forced, None, opened
+        )
     # Source and destination share one branch here, so the source commit is also the base.
     commit = land(
         session, plan, dst_state.env, message(plan, promotion_id, decisions), plan.source_commit

@@ -39,6 +39,7 @@ def open_session(cwd: Path, config_file: Path | None = None) -> Session:
     config = load_config(file)
     graph = PromotionGraph(config)
     check_plugin_names(graph, plugins)
+    check_scm_settings(config, plugins)
     return Session(config, graph, plugins)
 
 
@@ -64,6 +65,17 @@ def check_plugin_names(graph: PromotionGraph, plugins: Plugins) -> None:
                 raise ConfigError(
                     f"target {env.target['kind']!r}: {problem}", location=env.location
                 )
+
+
+def check_scm_settings(config: GraphConfig, plugins: Plugins) -> None:
+    """graph.yaml's `scm:` names a registered code host and suits it."""
+    settings = config.scm
+    if settings is None or "provider" not in settings:
+        return
+    scm = _known(plugins.scms, settings["provider"], "scm: provider", None, config.scm_location)
+    problem = scm.check_settings(settings)
+    if problem:
+        raise ConfigError(f"scm: {problem}", location=config.scm_location)
 
 
 def _known(registry, name, what, env, location=None):

@@ -11,8 +11,9 @@ import pytest
 from tests.helpers import CliResult, git, run_cli, write_tree
 
 # The fake Kubernetes API server (`fake_k8s`, `fake_kubeconfig`) and repositories with gates
-# (`gated_repo`, `now`), shared by tests/engine and tests/plugins.
-pytest_plugins = ["tests.fake_k8s.fixtures", "tests.gated"]
+# (`gated_repo`, `now`), and repositories with a fake code host (`pr_repo`), shared by
+# tests/engine and tests/plugins.
+pytest_plugins = ["tests.fake_k8s.fixtures", "tests.gated", "tests.fake_scm.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+from typer.models import DefaultPlaceholder
 
 from engine import __version__
 from engine.errors import PromoteError
@@ -47,6 +48,13 @@ class PromoteCommand(TyperCommand):
         hidden = self.name == PROMOTE_COMMAND and ctx.parent is not None
         path = ctx.parent.command_path if hidden else ctx.command_path
         formatter.write_usage(path, " ".join(self.collect_usage_pieces(ctx)))
+
+
+class CommandGroup(TyperGroup):
+    """A group of commands (`promote pr ...`) whose help reads like the others'."""
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:
+        return _plain_help_params(super().get_params(ctx))
 
 
 class DefaultToPromote(TyperGroup):
@@ -125,24 +133,30 @@ def configure(
 
 
 def _register_commands() -> None:
-    from engine.cli import gates_cmd, inspect_cmd, promote_cmd, reconcile_cmd, setup_cmd
+    from engine.cli import gates_cmd, inspect_cmd, pr_cmd, promote_cmd, reconcile_cmd, setup_cmd
 
-    for module in (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd):
+    for module in (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd, pr_cmd):
         module.register(app)
-    for info in app.registered_commands:
+    groups = [group.typer_instance for group in app.registered_groups if group.typer_instance]
+    for info in [c for typer_app in (app, *groups) for c in typer_app.registered_commands]:
         if info.cls is TyperCommand:  # typer's default: no command asked for its own class
             info.cls = PromoteCommand
+    for group in app.registered_groups:
+        if isinstance(group.cls, DefaultPlaceholder):  # as above, for `promote pr ...`
+            group.cls = CommandGroup
 
 
 _register_commands()
 
 
 def command_names() -> frozenset[str]:
-    """Every registered command, the hidden `promote` included (`promote promote qa` is one)."""
-    return frozenset(
+    """Every registered command, the hidden `promote` included (`promote promote qa` is one),
+    and every group of commands (`promote pr status`)."""
+    commands = {
         typer.main.get_command_name(info.name or info.callback.__name__)
         for info in app.registered_commands
-    )
+    }
+    return frozenset(commands | {str(info.name) for info in app.registered_groups})
 
 
 def main(argv: list[str] | None = None) -> None:

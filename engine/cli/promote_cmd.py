@@ -63,6 +63,13 @@ def run_promote(
             "--push", help="Fetch first, push each hop's commit; catch up and retry, never force."
         ),
     ] = False,
+    pr: Annotated[
+        bool,
+        typer.Option(
+            "--pr",
+            help="Push the commit to promote/DST/ID and open a pull request; the branch stays.",
+        ),
+    ] = False,
     keep_local: Annotated[
         bool,
         typer.Option("--keep-local", help="Keep the local commit when --push finally fails."),
@@ -98,6 +105,7 @@ def run_promote(
         wait_lock,
         push=push,
         keep_local=keep_local,
+        pr=pr,
     )
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)

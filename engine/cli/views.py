@@ -36,6 +36,18 @@ def hop_json(result: HopResult) -> dict[str, Any]:
         "promotion_id": result.promotion_id,
         "forced": result.forced,
         "pushed_to": result.pushed_to,
+        **({"pull_request": _opened_json(result)} if result.pull_request else {}),
+    }
+
+
+def _opened_json(result: HopResult) -> dict[str, Any]:
+    opened = result.pull_request
+    assert opened is not None
+    return {
+        "number": opened.pull_request.number,
+        "url": opened.pull_request.url,
+        "branch": opened.branch,
+        "base": opened.pull_request.base_branch,
     }
 
 
@@ -85,6 +97,13 @@ def show_result(console: Console, result: HopResult) -> None:
         console.print(
             f"[green]promoted[/] {plan.src} → {plan.dst}{forced}: "
             f"commit {(result.commit or '')[:12]} (Promote-Id {result.promotion_id})"
+        )
+    elif result.status == "pr-opened" and result.pull_request:
+        opened = result.pull_request
+        console.print(
+            f"[green]opened[/] pull request #{opened.pull_request.number} {plan.src} → "
+            f"{plan.dst}: {opened.pull_request.url} (branch {opened.branch}, "
+            f"commit {opened.commit[:12]}); your branch is unchanged"
         )
     elif result.status == "blocked":
         console.print(

@@ -2,6 +2,8 @@
 
 Counts distinct approvers of *this* plan, recorded by `promote approve SRC DST` since the last
 promotion into DST (see `engine.approvals`). Not enough approvals is `pending`: it may pass later.
+With `from: pull_request` it counts the approving reviews of the promotion's pull request instead
+(`promote pr merge`), by reviewer login; `distinct_from_promoter` compares with the PR's author.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from engine.model import Outcome, Verdict
 from engine.plugins import hookimpl
 
 NAME = "approval"
-KEYS = ("required", "distinct_from_promoter", "approvers")
+KEYS = ("required", "distinct_from_promoter", "approvers", "from")
+ORIGINS = ("git", "pull_request")
 
 
 class Approval:
@@ -32,9 +35,13 @@ class Approval:
         approvers = options.get("approvers", ["*"])
         if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
             return 'approvers: expected a list of email globs, e.g. ["*@example.com"]'
+        if options.get("from", "git") not in ORIGINS:
+            return f"from: expected one of {', '.join(ORIGINS)}, got {options['from']!r}"
         return None
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
+        if (options or {}).get("from") == "pull_request":
+            return self._from_reviews(context, options)
         from engine.approvals import approvals_of, count_approvals
 
         approvals = approvals_of(
@@ -46,6 +53,27 @@ class Approval:
             return Verdict(NAME, Outcome.PASSED, summary, approvers=count.counted)
         hint = f"; run `promote approve {context.src.name} {context.dst.name}`"
         return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=count.counted)
+
+    def _from_reviews(self, context: GateContext, options: Any) -> Verdict:
+        from engine.approvals import Approval as Given
+        from engine.approvals import count_approvals
+
+        if context.pull_request is None or context.review_state is None:
+            return Verdict(
+                NAME,
+                Outcome.PENDING,
+                "counts approving reviews of the promotion's pull request: "
+                f"`promote {context.src.name} {context.dst.name} --pr`, then `promote pr merge`",
+            )
+        reviews = [
+            Given(user.lower(), f"review on #{context.pull_request.number}", context.now)
+            for user in context.review_state.approvers
+        ]
+        count = count_approvals(reviews, options, context.pull_request.author)
+        summary = count.summary(context.plan_hash).replace("approvals", "approving reviews", 1)
+        outcome = Outcome.PASSED if count.enough else Outcome.PENDING
+        reason = f"{summary} on #{context.pull_request.number}"
+        return Verdict(NAME, outcome, reason, approvers=count.counted)
 
 
 @hookimpl
