@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -147,6 +148,20 @@ class EnvFiles:
 
     def file(self, path: PurePosixPath) -> YamlFile | None:
         return next((f for f in self.files if f.path == path), None)
+
+
+def refuse_links(repo_root: Path, files: Iterable[PurePosixPath]) -> None:
+    """A file reached through a symbolic link is never edited: the edit would land wherever the
+    link points (outside the repository, say), or commit the link as a regular file."""
+    for file in files:
+        for depth in range(1, len(file.parts) + 1):
+            step = PurePosixPath(*file.parts[:depth])
+            if (repo_root / step).is_symlink():
+                target = os.readlink(repo_root / step)
+                raise ConfigError(
+                    f"refusing to edit {file}: {step} is a symbolic link (to {target}); "
+                    "promote only edits regular files"
+                )
 
 
 def _read(path: Path) -> str:

@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.envfiles import EnvFiles
+from engine.envfiles import EnvFiles, refuse_links
 from engine.errors import ConfigError, UsageError
 from engine.imageref import name_matches
 from engine.interfaces import Source
@@ -43,6 +43,7 @@ def make_plan(
         texts.update(apply_edits(texts, change.edits))
         overridden.append(change)
     changed = {path: text for path, text in texts.items() if originals.get(path) != text}
+    refuse_links(dst.files.repo_root, changed)
     changes = tuple(sorted([*pinned, *overridden], key=lambda c: c.ref))
     return Plan(src.env.name, dst.env.name, source_commit, changes, tuple(notes), changed)
 

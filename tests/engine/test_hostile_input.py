@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.test_bad_input import GOOD, graph_repo, run_bad
+from tests.engine.test_bad_input import GOOD, PLAIN_ENV, graph_repo, run_bad
 from tests.helpers import git
 
 PLAIN = """
@@ -158,3 +158,39 @@ def test_a_destination_without_yaml_files_is_refused(make_repo, cli):
     message = run_bad(cli, repo, "qa", "prod", "--yes")
     assert "'prod' has no YAML files under envs/prod" in message
     assert "environments/graph.yaml" in message
+
+
+PLAIN_ENV_OUTSIDE = PLAIN_ENV.lstrip()
+
+
+def committed_with_link(make_repo, tmp_path, link: str, target):
+    """The GOOD repository whose `link` (under envs/prod) is a symbolic link to `target`."""
+    repo = graph_repo(make_repo, GOOD)
+    path = repo / link
+    if path.exists():
+        git(repo, "rm", "-r", "--quiet", link)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", f"{link} is a link")
+    return repo
+
+
+def test_a_destination_file_linked_out_of_the_repository_is_not_written(make_repo, cli, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PLAIN_ENV_OUTSIDE)
+    repo = committed_with_link(make_repo, tmp_path, "envs/prod/app.yaml", outside)
+    message = run_bad(cli, repo, "qa", "prod", "--yes")
+    assert "envs/prod/app.yaml is a symbolic link" in message
+    assert outside.read_text() == PLAIN_ENV_OUTSIDE
+    assert git(repo, "ls-files", "--stage", "envs/prod/app.yaml").startswith("120000 ")
+
+
+def test_a_link_inside_the_repository_is_not_replaced_by_a_file(make_repo, cli, tmp_path):
+    repo = committed_with_link(make_repo, tmp_path, "envs/prod/app.yaml", "../shared.yaml")
+    (repo / "envs/shared.yaml").write_text(PLAIN_ENV_OUTSIDE)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "shared")
+    message = run_bad(cli, repo, "qa", "prod", "--yes")
+    assert "envs/prod/app.yaml is a symbolic link (to ../shared.yaml)" in message
+    assert (repo / "envs/shared.yaml").read_text() == PLAIN_ENV_OUTSIDE
