@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, Location
+from engine.errors import ConfigError
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.yamlio import (
     CommentedMap,
@@ -20,6 +20,7 @@ from engine.yamlio import (
     load_round_trip,
     position_of_item,
     position_of_value,
+    read_text,
     scalar_span,
 )
 
@@ -119,8 +120,9 @@ class EnvFiles:
             if path.is_file() and (path.suffix in YAML_SUFFIXES or path.name == "Kustomization")
         ]
         files = [
-            YamlFile(PurePosixPath(path.relative_to(repo_root).as_posix()), _read(path))
+            YamlFile(relative, read_text(path, relative))
             for path in found
+            for relative in [PurePosixPath(path.relative_to(repo_root).as_posix())]
         ]
         return cls(repo_root, env_path, files, env_name or env_path.name)
 
@@ -162,11 +164,3 @@ def refuse_links(repo_root: Path, files: Iterable[PurePosixPath]) -> None:
                     f"refusing to edit {file}: {step} is a symbolic link (to {target}); "
                     "promote only edits regular files"
                 )
-
-
-def _read(path: Path) -> str:
-    """The file's characters as they are on disk: CRLF line ends stay, so edits keep them."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", location=Location(path)) from None

@@ -18,7 +18,7 @@ from engine.envfiles import (
 from engine.errors import RenderError
 from engine.model import Environment
 from engine.plugins import hookimpl
-from engine.yamlio import load_safe
+from engine.yamlio import load_safe, read_text
 
 KUSTOMIZE_ENV = "PROMOTE_KUSTOMIZE"  # e.g. "kustomize" or "kubectl kustomize"
 RENDER_TIMEOUT_SECONDS = 120
@@ -51,7 +51,7 @@ class Plain:
                 and path.name not in KUSTOMIZATION_NAMES
             ):
                 shown = path.relative_to(repo_root).as_posix()
-                documents = load_safe(path.read_text("utf-8"), shown)
+                documents = load_safe(read_text(path, shown), shown)
                 if is_helm_values_file(path.name):
                     documents = [d for d in documents if is_kubernetes_object(d)]
                 objects.extend(_objects(documents, shown))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.engine.test_bad_input import GOOD, PLAIN_ENV, graph_repo, run_bad
+from tests import processes
+from tests.engine.test_bad_input import GOOD, PLAIN_ENV, assert_unchanged, graph_repo, run_bad
 from tests.helpers import git
 
 PLAIN = """
@@ -194,3 +197,55 @@ def test_a_link_inside_the_repository_is_not_replaced_by_a_file(make_repo, cli, 
     message = run_bad(cli, repo, "qa", "prod", "--yes")
     assert "envs/prod/app.yaml is a symbolic link (to ../shared.yaml)" in message
     assert (repo / "envs/shared.yaml").read_text() == PLAIN_ENV_OUTSIDE
+
+
+def alias_bomb() -> str:
+    """Nine levels of nine aliases: ~500 bytes that expand to 9**9 strings."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, current in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{current}: &{current} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("where", ["envs/prod/bomb.yaml", "envs/qa/bomb.yaml"])
+@pytest.mark.parametrize("renderer", ["plain", "kustomize"])
+def test_an_alias_bomb_ends_quickly_with_exit_2(make_repo, where, renderer):
+    graph = GOOD.replace("envs/qa}", f"envs/qa, renderer: {renderer}}}").replace(
+        "envs/prod,", f"envs/prod, renderer: {renderer},"
+    )
+    files = {
+        "environments/graph.yaml": graph,
+        "envs/qa/app.yaml": PLAIN_ENV.replace("1.0.0", "1.1.0"),
+        "envs/prod/app.yaml": PLAIN_ENV,
+        where: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: laughs}\ndata:\n  "
+        + alias_bomb().replace("\n", "\n  "),
+    }
+    if renderer == "kustomize":
+        kustomization = "resources: [app.yaml, bomb.yaml]\n"
+        files["envs/qa/kustomization.yaml"] = files["envs/prod/kustomization.yaml"] = kustomization
+        other = where.replace("prod", "@").replace("qa", "prod").replace("@", "qa")
+        files[other] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: laughs}\n"
+    repo = make_repo(files)
+    head = git(repo, "rev-parse", "HEAD")
+    started = time.monotonic()
+    result = processes.run(repo, "qa", "prod", "--yes", timeout=30)
+    assert time.monotonic() - started < 15
+    assert result.returncode == 2, result.stderr
+    assert "bomb.yaml" in result.stderr and "alias" in result.stderr
+    assert_unchanged(repo, head)
+
+
+def test_a_file_over_the_size_limit_is_refused(make_repo, cli, monkeypatch):
+    padding = "".join(f"  KEY_{n}: value-{n}\n" for n in range(200))
+    repo = graph_repo(make_repo, GOOD)
+    big = repo / "envs/prod/big.yaml"
+    big.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n" + padding)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "a big ConfigMap")
+    size = big.stat().st_size
+    monkeypatch.setenv("PROMOTE_MAX_FILE_BYTES", str(size - 1))
+    message = run_bad(cli, repo, "qa", "prod", "--yes")
+    assert f"envs/prod/big.yaml: the file is {size} bytes" in message
+    assert "PROMOTE_MAX_FILE_BYTES" in message
+    monkeypatch.setenv("PROMOTE_MAX_FILE_BYTES", str(size))
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
