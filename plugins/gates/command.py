@@ -128,6 +128,9 @@ def _run(
     except subprocess.TimeoutExpired:
         _stop(process)
         raise TimedOut(time.monotonic() - started) from None
+    except BaseException:  # Ctrl-C: the program, in its own session, did not get the SIGINT
+        _stop(process)
+        raise
     return process.returncode, stdout, stderr
 
 
