@@ -18,6 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
@@ -174,7 +175,13 @@ def dump_json_compatible(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+# ruamel names both values of a duplicate key: in a Secret that prints two passwords.
+_DUPLICATE_VALUES = re.compile(r' with value ".*" \(original value: ".*"\)$', re.DOTALL)
+
+
 def _problem(exc: YAMLError) -> str:
+    if isinstance(exc, DuplicateKeyError):
+        return _DUPLICATE_VALUES.sub("", exc.problem or "found a duplicate key")
     if isinstance(exc, MarkedYAMLError):
         return " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
     return str(exc).splitlines()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -249,3 +250,85 @@ def test_a_file_over_the_size_limit_is_refused(make_repo, cli, monkeypatch):
     assert "PROMOTE_MAX_FILE_BYTES" in message
     monkeypatch.setenv("PROMOTE_MAX_FILE_BYTES", str(size))
     assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+
+
+PASSWORD = "hunter2-correct-horse"
+
+
+def with_files(make_repo, files: dict[str, str]):
+    """GOOD's repository (qa at 1.1.0, prod at 1.0.0) with `files` added or replaced."""
+    return make_repo(
+        {
+            "environments/graph.yaml": GOOD,
+            "envs/qa/app.yaml": PLAIN_ENV.replace("1.0.0", "1.1.0"),
+            "envs/prod/app.yaml": PLAIN_ENV,
+            **files,
+        }
+    )
+
+
+def assert_never_shown(result, *secrets: str) -> None:
+    shown = result.stdout + result.stderr
+    for secret in secrets:
+        for spelling in (secret, base64.b64encode(secret.encode()).decode()):
+            assert spelling not in shown, f"{spelling!r} was printed"
+
+
+def test_a_duplicate_key_in_a_secret_does_not_print_its_values(make_repo, cli):
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ntype: Opaque\nstringData:\n"
+        f"  password: {PASSWORD}\n  password: {PASSWORD}-2\n"
+    )
+    repo = with_files(make_repo, {"envs/prod/secret.yaml": secret})
+    for args in (("qa", "prod", "--yes"), ("status",), ("render", "prod")):
+        result = cli(repo, *args)
+        assert result.exit_code == 2, result.stderr
+        assert 'envs/prod/secret.yaml:7:3: found duplicate key "password"' in result.stderr
+        assert_never_shown(result, PASSWORD)
+
+
+def test_a_kustomize_error_quoting_a_secret_literal_masks_it(make_repo, cli):
+    graph = GOOD.replace("envs/qa}", "envs/qa, renderer: kustomize}")
+    graph = graph.replace("envs/prod,", "envs/prod, renderer: kustomize,")
+    kustomization = (
+        "resources: [app.yaml]\nsecretGenerator:\n  - name: db\n"
+        f"    literals:\n      - {PASSWORD}\n"  # no `key=`: kustomize quotes it back
+    )
+    repo = with_files(
+        make_repo,
+        {
+            "environments/graph.yaml": graph,
+            "envs/qa/kustomization.yaml": "resources: [app.yaml]\n",
+            "envs/prod/kustomization.yaml": kustomization,
+        },
+    )
+    head = git(repo, "rev-parse", "HEAD")
+    result = cli(repo, "qa", "prod", "--yes")
+    assert result.exit_code == 2, result.stderr
+    assert "invalid literal source" in result.stderr  # kustomize's own words, masked
+    assert_never_shown(result, PASSWORD)
+    assert_unchanged(repo, head)
+
+
+@pytest.mark.parametrize("field", ["stringData", "data"])
+def test_a_marker_on_a_secret_value_is_refused_without_showing_it(make_repo, cli, field):
+    def secret(password: str) -> str:
+        value = password if field == "stringData" else base64.b64encode(password.encode()).decode()
+        return (
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ntype: Opaque\n"
+            f'{field}:\n  password: "{value}" # {{"$promote": "db-password"}}\n'
+        )
+
+    repo = with_files(
+        make_repo,
+        {
+            "envs/qa/secret.yaml": secret(f"{PASSWORD}-qa"),
+            "envs/prod/secret.yaml": secret(f"{PASSWORD}-prod"),
+        },
+    )
+    for args in (("qa", "prod", "--yes"), ("qa", "prod", "--dry-run"), ("status",)):
+        result = cli(repo, *args)
+        assert result.exit_code == 2, (result.stdout, result.stderr)
+        assert "secret.yaml:6:13: the marker 'db-password' is on a Secret's value" in result.stderr
+        assert_never_shown(result, f"{PASSWORD}-qa", f"{PASSWORD}-prod")
+    assert git(repo, "status", "--porcelain") == ""
