@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import fcntl
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -332,3 +336,28 @@ def test_a_marker_on_a_secret_value_is_refused_without_showing_it(make_repo, cli
         assert "secret.yaml:6:13: the marker 'db-password' is on a Secret's value" in result.stderr
         assert_never_shown(result, f"{PASSWORD}-qa", f"{PASSWORD}-prod")
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_ctrl_c_while_no_gate_runs_stops_promote_with_130(make_repo):
+    repo = with_files(make_repo, {})
+    head = git(repo, "rev-parse", "HEAD")
+    lock = repo / ".git/promote.lock"
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # promote queues behind it: interrupted while waiting
+        process = processes.start(repo, "qa", "prod", "--yes", "--wait-lock", "60")
+        deadline = time.monotonic() + 30
+        while not has_open(process.pid, lock):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["promote: interrupted"]
+    assert_unchanged(repo, head)
+
+
+def has_open(pid: int, path) -> bool:
+    try:
+        return any(Path(os.readlink(fd)) == path for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
