@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -24,9 +23,10 @@ from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
 
 from engine.errors import ConfigError, Location
+from engine.yamllimits import read_text, refuse_alias_bomb
 from engine.yamlview import readable, tab_as_space
 
-__all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible"]
+__all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible", "read_text"]
 
 
 def _round_trip() -> YAML:
@@ -66,73 +66,6 @@ def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) 
         for document in documents:
             refuse_alias_bomb(document, origin)
         return documents
-
-
-# Aliases are loaded as shared objects, so a few hundred bytes (`&a [*b, *b, ...]` nested nine
-# deep: "billion laughs") load at once and then make every walk over the data take hours.
-MAX_ALIAS_EXPANSION = 100_000  # nodes that aliases may add to a document, once expanded
-MAX_FILE_BYTES_ENV = "PROMOTE_MAX_FILE_BYTES"
-DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
-
-
-def refuse_alias_bomb(document: Any, origin: PurePosixPath | str) -> None:
-    """Refuse a document whose aliases expand it by more than MAX_ALIAS_EXPANSION nodes."""
-    sizes: dict[int, int] = {}  # id of each distinct container → its expanded size
-    walking: set[int] = set()  # the containers around the node being measured
-    written = 0  # nodes as written: each distinct container and its direct children, once
-
-    def expanded(node: Any) -> int:
-        nonlocal written
-        if not isinstance(node, dict | list):
-            return 1
-        if id(node) in walking:
-            raise ConfigError(
-                "a recursive alias: a node contains itself", location=Location(origin)
-            )
-        if id(node) not in sizes:
-            children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
-            walking.add(id(node))
-            sizes[id(node)] = 1 + sum(expanded(child) for child in children)
-            walking.discard(id(node))
-            written += 1 + len(children)
-        return sizes[id(node)]
-
-    try:
-        total = expanded(document)
-    except RecursionError:
-        raise ConfigError("nested too deeply to read", location=Location(origin)) from None
-    if total - written > MAX_ALIAS_EXPANSION:
-        raise ConfigError(
-            f"YAML aliases expand this document to {total} nodes from {written} written "
-            f"(at most {MAX_ALIAS_EXPANSION} more): refusing an alias bomb",
-            location=Location(origin),
-        )
-
-
-def read_text(path: Path, shown: PurePosixPath | str) -> str:
-    """A YAML file's characters as they are on disk (CRLF line ends stay, so edits keep them),
-    refused when larger than $PROMOTE_MAX_FILE_BYTES (4 MiB unless set)."""
-    limit = max_file_bytes()
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ConfigError(
-                f"the file is {size} bytes, more than the limit of {limit} "
-                f"(set {MAX_FILE_BYTES_ENV} to raise it)",
-                location=Location(shown),
-            )
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", location=Location(shown)) from None
-
-
-def max_file_bytes() -> int:
-    configured = os.environ.get(MAX_FILE_BYTES_ENV, "")
-    if not configured:
-        return DEFAULT_MAX_FILE_BYTES
-    if not configured.isdigit() or int(configured) == 0:
-        raise ConfigError(f"{MAX_FILE_BYTES_ENV}={configured!r} is not a positive number of bytes")
-    return int(configured)
 
 
 class _PortableResolver(BaseResolver):
