@@ -62,20 +62,19 @@ def _moves(
         if ref not in dst.versions:
             notes.append(f"{ref}: not used by {dst.env.name}, skipped")
         elif dst.versions[ref] != new or ref in dst.conflicts:
-            refuse_unwritable(src, ref, new)
+            _refuse_unwritable(src, ref, new)
             moves.append((ref, dst.versions[ref], new))
     return moves, notes
 
 
-def refuse_unwritable(src: EnvState, ref: ArtifactRef, version: str) -> None:
+def _refuse_unwritable(src: EnvState, ref: ArtifactRef, version: str) -> None:
     """A version no consumer could read is never written (see engine.versionsyntax)."""
     problem = version_problem(ref, version)
     if problem is None:
         return
     pins = [pin for pin in src.pins_for(ref) if pin.version == version] or src.pins_for(ref)
     raise ConfigError(
-        f"refusing to promote {ref} from {src.env.name!r}: its version {version!r} cannot be "
-        f"written: {problem}",
+        f"refusing to write {ref}'s version from {src.env.name!r}: {problem}",
         location=pins[0].location if pins else src.env.location,
     )
 

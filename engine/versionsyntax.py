@@ -29,12 +29,12 @@ _REF_NAME = re.compile(r"[A-Za-z0-9_.+/@-]+")
 def version_problem(ref: ArtifactRef, version: str) -> str | None:
     """Why `version` cannot be written for `ref` (naming the offending characters), or None."""
     if not version or version != version.strip():
-        return "it is empty or has spaces around it"
+        return f"{_quoted(version)} is empty or has spaces around it"
     bad = sorted({c for c in version if not c.isprintable()})
     if bad:
-        return f"it holds control characters {_shown(bad)}"
+        return f"{_quoted(version)} holds control characters {_shown(bad)}"
     if len(version) > MAX_TOTAL_LENGTH:
-        return f"it is {len(version)} characters long (at most {MAX_TOTAL_LENGTH})"
+        return f"{_quoted(version)} is {len(version)} characters long (at most {MAX_TOTAL_LENGTH})"
     check = _CHECKS.get(ref.kind)
     return None if check is None else check(version)
 
@@ -125,7 +125,12 @@ _REF_CHARS = _ALNUM | set("_.+/@-")
 def _not_a(what: str, text: str, allowed: set[str]) -> str:
     # No bad characters: their arrangement is wrong (`..`, a leading `.`, too long).
     bad = sorted({c for c in text if c not in allowed})
-    return f"{text!r} is not {what}" + (f" (bad characters: {_shown(bad)})" if bad else "")
+    return f"{_quoted(text)} is not {what}" + (f" (bad characters: {_shown(bad)})" if bad else "")
+
+
+def _quoted(text: str) -> str:
+    """The text as Python would quote it, cut short: a 10 kB version is not a message."""
+    return repr(text if len(text) <= 64 else text[:63] + "…")
 
 
 def _shown(chars: list[str]) -> str:

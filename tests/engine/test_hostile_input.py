@@ -114,7 +114,7 @@ def test_a_version_its_consumer_cannot_read_is_refused(make_repo, cli, template,
     repo = two_envs(make_repo, template, bad, OLD[template])
     message = run_bad(cli, repo, "qa", "prod", "--yes")
     assert "envs/qa/app.yaml:" in message  # where SRC pins it
-    assert "cannot be written" in message and expected in message
+    assert "refusing to write " in message and expected in message
 
 
 GOOD_VERSIONS = [
