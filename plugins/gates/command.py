@@ -14,6 +14,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -113,25 +114,47 @@ def _run(
 ) -> tuple[int, str, str]:
     """Run in its own process group so that a timeout also stops what the program started."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        argv,
-        cwd=context.repo.root,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = None
     try:
+        with _ctrl_c_after_start():
+            process = subprocess.Popen(
+                argv,
+                cwd=context.repo.root,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
         stdout, stderr = process.communicate(_payload(context), timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(process)
         raise TimedOut(time.monotonic() - started) from None
     except BaseException:  # Ctrl-C: the program, in its own session, did not get the SIGINT
-        _stop(process)
+        if process is not None:
+            _stop(process)
         raise
     return process.returncode, stdout, stderr
+
+
+@contextlib.contextmanager
+def _ctrl_c_after_start() -> Iterator[None]:
+    """Hold a Ctrl-C back while the program starts: raised inside Popen (the program already
+    running, its pid not yet ours), it would leave the program running unseen."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[tuple[int, Any]] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and callable(previous):
+            previous(*pending[0])  # raises KeyboardInterrupt, now that the caller can stop it
+        elif pending and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
 
 
 class TimedOut(Exception):
