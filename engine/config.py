@@ -13,7 +13,7 @@ from typing import Any
 from engine.envfiles import KUSTOMIZATION_NAMES
 from engine.errors import ConfigError, Location, UsageError
 from engine.model import Environment, GateSpec
-from engine.yamlio import CommentedMap, dump_json_compatible, load_round_trip
+from engine.yamlio import CommentedMap, dump_json_compatible, load_round_trip, read_text
 
 DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
 DEFAULT_PUSH_ATTEMPTS = 5
@@ -66,11 +66,7 @@ def load_config(file: Path) -> GraphConfig:
     """Parse and schema-check the graph file. Plugin-dependent checks live in `validate`."""
     repo_root = find_repo_root(file.parent)
     shown = _shown(file, repo_root)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", location=Location(shown)) from None
-    documents = load_round_trip(text, shown)
+    documents = load_round_trip(read_text(file, shown), shown)
     if len(documents) != 1 or not isinstance(documents[0], CommentedMap):
         raise ConfigError(
             "expected one YAML mapping with an `environments:` key", location=Location(shown)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, Location
+from engine.errors import ConfigError
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.yamlio import (
     CommentedMap,
@@ -19,6 +20,7 @@ from engine.yamlio import (
     load_round_trip,
     position_of_item,
     position_of_value,
+    read_text,
     scalar_span,
 )
 
@@ -118,8 +120,9 @@ class EnvFiles:
             if path.is_file() and (path.suffix in YAML_SUFFIXES or path.name == "Kustomization")
         ]
         files = [
-            YamlFile(PurePosixPath(path.relative_to(repo_root).as_posix()), _read(path))
+            YamlFile(relative, read_text(path, relative))
             for path in found
+            for relative in [PurePosixPath(path.relative_to(repo_root).as_posix())]
         ]
         return cls(repo_root, env_path, files, env_name or env_path.name)
 
@@ -149,9 +152,15 @@ class EnvFiles:
         return next((f for f in self.files if f.path == path), None)
 
 
-def _read(path: Path) -> str:
-    """The file's characters as they are on disk: CRLF line ends stay, so edits keep them."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", location=Location(path)) from None
+def refuse_links(repo_root: Path, files: Iterable[PurePosixPath]) -> None:
+    """A file reached through a symbolic link is never edited: the edit would land wherever the
+    link points (outside the repository, say), or commit the link as a regular file."""
+    for file in files:
+        for depth in range(1, len(file.parts) + 1):
+            step = PurePosixPath(*file.parts[:depth])
+            if (repo_root / step).is_symlink():
+                target = os.readlink(repo_root / step)
+                raise ConfigError(
+                    f"refusing to edit {file}: {step} is a symbolic link (to {target}); "
+                    "promote only edits regular files"
+                )

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from engine.errors import UsageError
@@ -63,8 +67,11 @@ def evaluate_gates(session: Session, context: GateContext) -> list[Verdict]:
 def _evaluate(session: Session, context: GateContext, name: str, options: object) -> Verdict:
     gate = session.plugins.gates.get(name)
     try:
-        verdict = gate.evaluate(context, options)
-    except Exception as exc:
+        with _user_interrupts() as interrupted:
+            verdict = gate.evaluate(context, options)
+    except (Exception, KeyboardInterrupt, SystemExit) as exc:
+        if isinstance(exc, KeyboardInterrupt) and interrupted:
+            raise  # the user's Ctrl-C stops the promotion; a gate's own raise only fails it
         plugin = session.plugins.gates.plugin_of(name)
         return Verdict(
             name, Outcome.FAILED, f"gate raised {type(exc).__name__}: {exc} (plugin {plugin})"
@@ -77,6 +84,27 @@ def _evaluate(session: Session, context: GateContext, name: str, options: object
             f"gate returned {type(verdict).__name__}, not a Verdict (plugin {plugin})",
         )
     return verdict
+
+
+@contextmanager
+def _user_interrupts() -> Iterator[list[int]]:
+    """Records a real SIGINT (Ctrl-C) while a gate runs, to tell it from a KeyboardInterrupt
+    that the gate raises itself (a `sys.exit()` or stray `raise KeyboardInterrupt` in a plugin)."""
+    received: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield received
+        return
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, record)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def blocking(verdicts: list[Verdict]) -> list[Verdict]:

@@ -157,6 +157,9 @@ class GitRepo:
         Built in a temporary index; the repository's index, working tree and refs are untouched.
         """
         modes = self._modes(base, list(texts))
+        links = [path for path, mode in modes.items() if mode == "120000"]
+        if links:  # its text would become the link's target
+            raise RepositoryError(f"refusing to edit {links[0]}: it is a symbolic link at {base}")
         with _temporary_index() as env, tempfile.TemporaryDirectory() as scratch:
             self.run("read-tree", base, env=env)
             blobs = self._hash_blobs(Path(scratch), {str(p): t.encode() for p, t in texts.items()})

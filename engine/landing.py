@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from engine.envfiles import refuse_links
 from engine.errors import PromoteError, RenderError
 from engine.model import Environment, Plan
 from engine.session import Session
@@ -35,6 +36,7 @@ def land(session: Session, plan: Plan, dst: Environment, commit_message: str, ba
     """Publish the plan as one commit on top of `base`; the new commit's sha."""
     texts = dict(plan.texts)
     refuse_outside(dst, list(texts))
+    refuse_links(session.root, texts)  # planned earlier; the tree may have changed since
     repo = session.repo
     commit = repo.commit_with_files(base, texts, commit_message)
     verify_commit(session, dst, plan, commit)

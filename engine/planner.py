@@ -8,13 +8,14 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.envfiles import EnvFiles
+from engine.envfiles import EnvFiles, refuse_links
 from engine.errors import ConfigError, UsageError
 from engine.imageref import name_matches
 from engine.interfaces import Source
 from engine.model import ArtifactRef, Change, Plan, TextEdit
 from engine.plugins import Plugins, guarded
 from engine.state import EnvState
+from engine.versionsyntax import version_problem
 
 
 def make_plan(
@@ -24,6 +25,12 @@ def make_plan(
     source_commit: str,
     only: Sequence[str] = (),
 ) -> Plan:
+    if not dst.files.files:
+        raise ConfigError(
+            f"{dst.env.name!r} has no YAML files under {dst.env.path}: there is nothing to "
+            "write its versions into",
+            location=dst.env.location,
+        )
     moves, notes = _moves(src, dst, only)
     originals = {f.path: f.text for f in dst.files.files}
     pinned = [_pinned(dst, ref, old, new) for ref, old, new in moves if dst.pins_for(ref)]
@@ -36,6 +43,7 @@ def make_plan(
         texts.update(apply_edits(texts, change.edits))
         overridden.append(change)
     changed = {path: text for path, text in texts.items() if originals.get(path) != text}
+    refuse_links(dst.files.repo_root, changed)
     changes = tuple(sorted([*pinned, *overridden], key=lambda c: c.ref))
     return Plan(src.env.name, dst.env.name, source_commit, changes, tuple(notes), changed)
 
@@ -54,8 +62,21 @@ def _moves(
         if ref not in dst.versions:
             notes.append(f"{ref}: not used by {dst.env.name}, skipped")
         elif dst.versions[ref] != new or ref in dst.conflicts:
+            _refuse_unwritable(src, ref, new)
             moves.append((ref, dst.versions[ref], new))
     return moves, notes
+
+
+def _refuse_unwritable(src: EnvState, ref: ArtifactRef, version: str) -> None:
+    """A version no consumer could read is never written (see engine.versionsyntax)."""
+    problem = version_problem(ref, version)
+    if problem is None:
+        return
+    pins = [pin for pin in src.pins_for(ref) if pin.version == version] or src.pins_for(ref)
+    raise ConfigError(
+        f"refusing to write {ref}'s version from {src.env.name!r}: {problem}",
+        location=pins[0].location if pins else src.env.location,
+    )
 
 
 def _select(src: EnvState, only: Sequence[str]) -> list[ArtifactRef]:

@@ -38,6 +38,7 @@ class PromoteOptions:
     push: bool = False
     keep_local: bool = False
     pr: bool = False  # open a pull request instead of moving the branch (engine.pullrequests)
+    detached_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ def promote(
     if options.pr and (options.push or len(path) > 2):
         raise UsageError(
             "--pr opens one pull request for one hop (SRC an upstream of DST), without --push"
+        )
+    if not (options.dry_run or options.detached_ok) and session.repo.branch() is None:
+        raise RepositoryError(
+            "HEAD is detached: a promotion commit would belong to no branch; check out the "
+            "branch to promote on, or pass --detached-ok"
         )
     results: list[HopResult] = []
     carried: dict | None = None

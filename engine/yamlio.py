@@ -17,14 +17,16 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import BaseResolver, implicit_resolvers
 
 from engine.errors import ConfigError, Location
+from engine.yamllimits import read_text, refuse_alias_bomb
 from engine.yamlview import readable, tab_as_space
 
-__all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible"]
+__all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible", "read_text"]
 
 
 def _round_trip() -> YAML:
@@ -52,7 +54,7 @@ def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) 
     view = readable(text)
     while True:
         try:
-            return [doc for doc in make().load_all(view) if doc is not None]
+            documents = [doc for doc in make().load_all(view) if doc is not None]
         except YAMLError as exc:
             mark, index = getattr(exc, "problem_mark", None), LineIndex(view)
             known = mark is not None and mark.line < len(index.starts)
@@ -60,6 +62,10 @@ def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) 
             if not retry:
                 raise ConfigError(_problem(exc), location=_location(exc, origin)) from None
             view = retry
+            continue
+        for document in documents:
+            refuse_alias_bomb(document, origin)
+        return documents
 
 
 class _PortableResolver(BaseResolver):
@@ -102,7 +108,13 @@ def dump_json_compatible(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+# ruamel names both values of a duplicate key: in a Secret that prints two passwords.
+_DUPLICATE_VALUES = re.compile(r' with value ".*" \(original value: ".*"\)$', re.DOTALL)
+
+
 def _problem(exc: YAMLError) -> str:
+    if isinstance(exc, DuplicateKeyError):
+        return _DUPLICATE_VALUES.sub("", exc.problem or "found a duplicate key")
     if isinstance(exc, MarkedYAMLError):
         return " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
     return str(exc).splitlines()[0]

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from engine.envfiles import EnvFiles, YamlDocument
+from engine.errors import ConfigError
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
 from engine.yamlio import CommentedMap, CommentedSeq
@@ -53,11 +54,24 @@ def _marked(node: Any) -> Iterator[tuple[CommentedMap | CommentedSeq, str | int,
             yield from _marked(value)
 
 
+def _refuse_secret_value(document: YamlDocument, node: Any, name: str, pin: Pin) -> None:
+    """A Secret's value would be shown in the plan, the commit subject and trailers, and logs."""
+    data = document.data
+    secret = isinstance(data, Mapping) and data.get("kind") == "Secret"
+    if secret and any(node is data.get(field) for field in ("data", "stringData")):
+        raise ConfigError(
+            f"the marker {name!r} is on a Secret's value: secret values are never "
+            "promoted (they would be printed and written into commit messages)",
+            location=pin.location,
+        )
+
+
 class Markers:
     def pins(self, document: YamlDocument) -> Iterable[Pin]:
         for node, key, name in _marked(document.data):
             pin = document.scalar_pin(node, key, ArtifactRef("value", name), NAME)
             if pin is not None:
+                _refuse_secret_value(document, node, name, pin)
                 yield pin
 
     def versions(self, obj: Mapping[str, Any]) -> Iterable[tuple[ArtifactRef, str]]:

@@ -15,10 +15,11 @@ from engine.envfiles import (
     is_helm_values_file,
     is_kubernetes_object,
 )
-from engine.errors import RenderError
+from engine.errors import ConfigError, RenderError
 from engine.model import Environment
 from engine.plugins import hookimpl
-from engine.yamlio import load_safe
+from engine.secrets import scrub
+from engine.yamlio import load_safe, read_text
 
 KUSTOMIZE_ENV = "PROMOTE_KUSTOMIZE"  # e.g. "kustomize" or "kubectl kustomize"
 RENDER_TIMEOUT_SECONDS = 120
@@ -51,7 +52,7 @@ class Plain:
                 and path.name not in KUSTOMIZATION_NAMES
             ):
                 shown = path.relative_to(repo_root).as_posix()
-                documents = load_safe(path.read_text("utf-8"), shown)
+                documents = load_safe(read_text(path, shown), shown)
                 if is_helm_values_file(path.name):
                     documents = [d for d in documents if is_kubernetes_object(d)]
                 objects.extend(_objects(documents, shown))
@@ -88,8 +89,44 @@ class Kustomize:
             raise RenderError(f"{' '.join(command[:2])} timed out for {env.path}") from None
         if result.returncode != 0:
             reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            reason = scrub(reason, _generated_secrets(repo_root))
             raise RenderError(f"environment {env.name!r} does not render ({env.path}): {reason}")
         return _objects(load_safe(result.stdout, f"kustomize build {env.path}"), str(env.path))
+
+
+def _generated_secrets(repo_root: Path) -> list[dict[str, Any]]:
+    """The literals of every secretGenerator in the repository, as Secrets to scrub: kustomize
+    quotes a literal it cannot read (`invalid literal source s3cret, expected key=value`)."""
+    files = [
+        path
+        for path in repo_root.rglob("*")
+        if path.name in KUSTOMIZATION_NAMES and ".git" not in path.relative_to(repo_root).parts
+    ]
+    return [
+        {"apiVersion": "v1", "kind": "Secret", "stringData": {"literal": literal, "value": value}}
+        for path in files
+        for literal in _secret_literals(path)
+        for value in [literal.partition("=")[2]]
+    ]
+
+
+def _secret_literals(kustomization: Path) -> list[str]:
+    try:
+        documents = load_safe(read_text(kustomization, kustomization), str(kustomization))
+    except ConfigError:
+        return []
+    return [
+        str(literal)
+        for document in documents
+        if isinstance(document, dict)
+        for generator in _listed(document.get("secretGenerator"))
+        if isinstance(generator, dict)
+        for literal in _listed(generator.get("literals"))
+    ]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 @hookimpl

@@ -14,7 +14,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.models import DefaultPlaceholder
 
 from engine import __version__
-from engine.errors import PromoteError
+from engine.errors import EXIT_INTERRUPTED, PromoteError
 
 PROMOTE_COMMAND = "promote"
 
@@ -83,6 +83,10 @@ class DefaultToPromote(TyperGroup):
                 raise
             typer.echo(f"promote: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            # Ctrl-C: a promotion lands atomically, so it either landed before or did not at all.
+            typer.echo("promote: interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         if isinstance(result, int) and result:
             raise typer.Exit(result)
         return result

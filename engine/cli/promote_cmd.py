@@ -85,6 +85,10 @@ def run_promote(
             help="How long to queue behind another promotion of this repository.",
         ),
     ] = DEFAULT_WAIT_SECONDS,
+    detached_ok: Annotated[
+        bool,
+        typer.Option("--detached-ok", help="Commit on a detached HEAD (it moves no branch)."),
+    ] = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
@@ -106,6 +110,7 @@ def run_promote(
         push=push,
         keep_local=keep_local,
         pr=pr,
+        detached_ok=detached_ok,
     )
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)

@@ -4,7 +4,7 @@ commit HEAD records for it, is an uncommitted change like any other (exit 2, not
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -115,3 +115,19 @@ def test_an_approval_of_a_plan_read_from_a_moved_submodule_is_refused(superproje
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "vendor/shop-config/qa/shop.yaml" in result.stderr
     assert commit_count(superproject) == commits
+
+
+def test_commit_with_files_never_turns_a_link_into_a_file(tmp_path):
+    from engine.errors import RepositoryError
+    from engine.gitrepo import GitRepo
+
+    root = tmp_path / "repo"
+    write_tree(root, {"envs/shared.yaml": "a: 1\n"})
+    (root / "envs/prod.yaml").symlink_to("shared.yaml")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "-m", "prod.yaml links to shared.yaml")
+    head = git(root, "rev-parse", "HEAD").strip()
+    with pytest.raises(RepositoryError, match=r"envs/prod\.yaml: it is a symbolic link"):
+        GitRepo(root).commit_with_files(head, {PurePosixPath("envs/prod.yaml"): "a: 2\n"}, "x")
+    assert git(root, "ls-tree", "HEAD", "envs/prod.yaml").startswith("120000 ")

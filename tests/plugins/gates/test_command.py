@@ -1,7 +1,11 @@
 import json
+import re
+import time
+from pathlib import Path
 
 import pytest
 
+from tests import processes
 from tests.gated import commit_at, trailers, verdicts
 from tests.helpers import commit_count
 
@@ -82,3 +86,49 @@ def test_invalid_command_options_are_config_errors(gated_repo, cli, gate):
     result = cli(repo, "check", "qa", "prod")
     assert result.exit_code == 2
     assert "environments/graph.yaml:" in result.stderr and "command" in result.stderr
+
+
+HANGS = """\
+# One child leaves the process group (setsid), one stays in it; both hold the gate's output.
+setsid sh -c 'echo $$ > "$0"; exec sleep 120' "$PIDS/escaped.pid" &
+sleep 120 &
+echo $! > "$PIDS/child.pid"
+wait
+"""
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its (re)parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs Linux /proc and setsid")
+def test_a_timeout_kills_every_child_and_reports_the_real_time(
+    gated_repo, now, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PIDS", str(tmp_path))
+    repo = with_check(
+        gated_repo,
+        now,
+        '- command: {run: ["sh", "checks/hangs.sh"], timeout: 1s}',
+        {"checks/hangs.sh": HANGS},
+    )
+    started = time.monotonic()
+    result = processes.run(repo, "check", "qa", "prod", "--output", "json", timeout=60)
+    took = time.monotonic() - started
+    assert result.returncode == 3, result.stderr
+    reason = json.loads(result.stdout)["hops"][0]["gates"][0]["reason"]
+    stopped = re.fullmatch(
+        r"sh checks/hangs.sh timed out after 1s \(stopped after ([\d.]+)s\)", reason
+    )
+    assert stopped, reason
+    assert 1.0 <= float(stopped[1]) <= took < 30
+    pids = [int((tmp_path / name).read_text()) for name in ("escaped.pid", "child.pid")]
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if alive(pid)]

@@ -1,8 +1,14 @@
 """Every gate is evaluated and shown; blocking, failing closed, forcing, and history."""
 
+import signal
+import time
+import uuid
+from pathlib import Path
+
 import pytest
 
 import engine.plugins
+from tests import processes
 from tests.engine.test_approvals import as_user
 from tests.gated import trailers, verdicts
 from tests.helpers import commit_count, git
@@ -112,3 +118,51 @@ def test_an_invalid_promote_now_is_a_usage_error(gated_repo, cli, monkeypatch):
     result = cli(repo, "check", "qa", "prod")
     assert result.exit_code == 2
     assert "PROMOTE_NOW" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("gate", "raised"), [("exits", "SystemExit"), ("interrupts", "KeyboardInterrupt")]
+)
+def test_a_gate_that_exits_or_interrupts_is_a_failed_verdict_not_an_exit(
+    gated_repo, cli, with_exploding_gate, gate, raised
+):
+    repo = gated_repo(f"- {gate}: {{}}")
+    head = git(repo, "rev-parse", "HEAD")
+    result = cli(repo, "qa", "prod", "--yes", "--output", "json")
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    verdict = verdicts(result)[gate]
+    assert verdict["outcome"] == "failed" and f"gate raised {raised}" in verdict["reason"]
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_ctrl_c_during_a_gate_stops_the_promotion_with_130(gated_repo):
+    token = f"ctrl-c-gate-{uuid.uuid4()}"  # names the gate's process among all the machine's
+    repo = gated_repo(f'- command: ["sh", "-c", "sleep 60; echo done", "{token}"]')
+    head = git(repo, "rev-parse", "HEAD")
+    process = processes.start(repo, "qa", "prod", "--yes")
+    deadline = time.monotonic() + 30
+    while not any(token in line for line in command_lines()):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "promote: interrupted"
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain") == ""
+    deadline = time.monotonic() + 5  # the gate's program was stopped, not left running
+    while any(token in line for line in command_lines()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def command_lines() -> list[str]:
+    """The command line of every running process (Linux /proc)."""
+    lines = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            lines.append((entry / "cmdline").read_bytes().decode(errors="replace"))
+        except OSError:
+            continue
+    return lines
