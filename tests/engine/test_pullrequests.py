@@ -91,8 +91,10 @@ def test_the_pull_request_has_base_head_title_and_a_body_with_plan_gates_and_mas
     assert re.search(r"\| approval \| pending \| .*pull request", body)
     assert f"-        image: ghcr.io/acme/shop:{PROD_VERSION}" in body
     assert f"+        image: ghcr.io/acme/shop:{QA_VERSION}" in body
-    # The Secret changed (its RELEASE value): shown as digests, its password never in clear.
-    assert f"+  RELEASE: {digest(QA_VERSION)}" in body
+    # The Secret changed (its release annotation): its values shown as digests, never in clear.
+    assert f'+    acme.example/release: "{QA_VERSION}"' in body or (
+        f"+    acme.example/release: {QA_VERSION}" in body
+    )
     assert PROD_PASSWORD not in body and digest(PROD_PASSWORD) in body
 
 

@@ -37,9 +37,10 @@ kind: Secret
 metadata:
   name: shop-credentials
   namespace: shop
+  annotations:
+    acme.example/release: "{version}" # {{"$promote": "shop-release"}}
 stringData:
   DATABASE_PASSWORD: {password}
-  RELEASE: "{version}" # {{"$promote": "shop-release"}}
 """
 QA_VERSION, PROD_VERSION = "1.4.0", "1.3.0"
 PROD_PASSWORD = "prod-Pa55word-never-shown"
