@@ -4,6 +4,9 @@ An approval names the hop (`Promote-Approval-For: qa -> prod`), the hash of the 
 (`Promote-Plan-Hash`) and the approver (`Promote-Approved-By`, the committer's Git identity). It
 counts for a promotion only while the plan is the same (SRC moving on changes the hash) and only
 until the next promotion into DST (an approval is used once).
+
+With `signed: true, keys: FILE` an approval also needs a good SSH signature by the approver's
+own key in the allowed-signers FILE (`unverified`).
 """
 
 from __future__ import annotations
@@ -64,23 +67,53 @@ class ApprovalCount:
         return text
 
 
-def count_approvals(approvals: Sequence[Approval], options: Any, promoter: str) -> ApprovalCount:
+def count_approvals(
+    approvals: Sequence[Approval], options: Any, promoter: str, *, repo: GitRepo
+) -> ApprovalCount:
     """The one computation of the approval gate, shared by the gate and `promote approve`.
 
-    `options` are the gate's (`{required, distinct_from_promoter, approvers}`, already checked).
+    `options` are the gate's (`{required, distinct_from_promoter, approvers, signed, keys}`,
+    already checked).
     """
     options = options or {}
     patterns = [p.lower() for p in options.get("approvers", ["*"])]
+    unsigned = unverified(repo, approvals, options["keys"]) if options.get("signed") else {}
     counted: list[str] = []
     ignored: list[str] = []
     for approval in approvals:
-        if options.get("distinct_from_promoter") and approval.email == promoter.lower():
+        if approval.commit in unsigned:
+            ignored.append(f"{approval.email} ({unsigned[approval.commit]})")
+        elif options.get("distinct_from_promoter") and approval.email == promoter.lower():
             ignored.append(f"{approval.email} (the promoter)")
         elif not any(fnmatchcase(approval.email, p) for p in patterns):
             ignored.append(f"{approval.email} (not in approvers)")
         else:
             counted.append(approval.email)
     return ApprovalCount(options.get("required", 1), tuple(counted), tuple(ignored))
+
+
+def unverified(repo: GitRepo, approvals: Sequence[Approval], keys: str) -> dict[str, str]:
+    """Approval commit → why its signature does not prove its author, for `signed: true`.
+
+    An approval counts only when it carries a good SSH signature by a key that the allowed-signers
+    file KEYS (as committed at HEAD: a local edit proves nothing) lists for the approval's own
+    email: anyone can set GIT_AUTHOR_EMAIL, only the key's holder can sign.
+    """
+    commits = [a.commit for a in approvals]
+    allowed = repo.file_at("HEAD", keys) if commits else ""
+    if allowed is None:
+        return dict.fromkeys(commits, f"keys file {keys} is not committed")
+    checked = repo.ssh_signatures(commits, allowed)
+    problems = {}
+    for approval in approvals:
+        status, signer = checked[approval.commit]
+        if status == "N":
+            problems[approval.commit] = "unsigned"
+        elif status != "G":
+            problems[approval.commit] = f"signed by a key {keys} does not list"
+        elif signer.lower() != approval.email:
+            problems[approval.commit] = f"signed by {signer}'s key, not by {approval.email}'s"
+    return problems
 
 
 def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> Plan:
@@ -94,7 +127,9 @@ def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> 
     return plan
 
 
-def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> ApprovalResult:
+def approve(
+    session: Session, src: str, dst: str, only: Sequence[str] = (), *, run_hooks: bool = True
+) -> ApprovalResult:
     """Record the current Git identity's approval of the current SRC → DST plan."""
     # The plan is read from the working tree; approving one that HEAD does not hold means nothing.
     refuse_dirty(session, [session.environment(src), session.environment(dst)])
@@ -108,7 +143,7 @@ def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> A
     existing = approvals_of(session.repo, src, dst, digest)
     if any(a.email == email.lower() for a in existing):
         return ApprovalResult(plan, digest, email, None, tuple(existing))
-    commit = session.repo.commit_empty(approval_message(plan, digest, email))
+    commit = session.repo.commit_empty(approval_message(plan, digest, email), run_hooks=run_hooks)
     approvals = approvals_of(session.repo, src, dst, digest)
     return ApprovalResult(plan, digest, email, commit, tuple(approvals))
 

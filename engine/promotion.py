@@ -36,6 +36,7 @@ class PromoteOptions:
     push: bool = False
     push_attempts: int = DEFAULT_ATTEMPTS
     keep_local: bool = False
+    no_verify: bool = False  # skip the user's pre-commit and commit-msg hooks, like git's flag
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,12 @@ def _land_hop(
     promotion_id = new_promotion_id(now)
     # Source and destination share one branch here, so the source commit is also the base.
     commit = land(
-        session, plan, dst_state.env, message(plan, promotion_id, decisions), plan.source_commit
+        session,
+        plan,
+        dst_state.env,
+        message(plan, promotion_id, decisions),
+        plan.source_commit,
+        run_hooks=not options.no_verify,
     )
     _notify_promoted(session, plan, commit, promotion_id)
     return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced)

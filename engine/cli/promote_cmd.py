@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, emit_json, session_from
+from engine.cli.common import (
+    NoVerifyOption,
+    OutputFormat,
+    OutputOption,
+    emit_json,
+    session_from,
+)
 from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
 from engine.locking import DEFAULT_WAIT_SECONDS
@@ -78,6 +84,7 @@ def run_promote(
             help="How long to queue behind another promotion of this repository.",
         ),
     ] = DEFAULT_WAIT_SECONDS,
+    no_verify: NoVerifyOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
@@ -98,6 +105,7 @@ def run_promote(
         wait_lock,
         push=push,
         keep_local=keep_local,
+        no_verify=no_verify,
     )
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)

@@ -2,10 +2,12 @@
 
 Counts distinct approvers of *this* plan, recorded by `promote approve SRC DST` since the last
 promotion into DST (see `engine.approvals`). Not enough approvals is `pending`: it may pass later.
+`signed: true, keys: FILE` counts only approvals signed by their author's key in FILE.
 """
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from engine.interfaces import GateContext
@@ -13,7 +15,7 @@ from engine.model import Outcome, Verdict
 from engine.plugins import hookimpl
 
 NAME = "approval"
-KEYS = ("required", "distinct_from_promoter", "approvers")
+KEYS = ("required", "distinct_from_promoter", "approvers", "signed", "keys")
 
 
 class Approval:
@@ -32,7 +34,7 @@ class Approval:
         approvers = options.get("approvers", ["*"])
         if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
             return 'approvers: expected a list of email globs, e.g. ["*@example.com"]'
-        return None
+        return _check_signed(options)
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
         from engine.approvals import approvals_of, count_approvals
@@ -40,12 +42,26 @@ class Approval:
         approvals = approvals_of(
             context.repo, context.src.name, context.dst.name, context.plan_hash
         )
-        count = count_approvals(approvals, options, context.promoter)
+        count = count_approvals(approvals, options, context.promoter, repo=context.repo)
         summary = count.summary(context.plan_hash)
         if count.enough:
             return Verdict(NAME, Outcome.PASSED, summary, approvers=count.counted)
         hint = f"; run `promote approve {context.src.name} {context.dst.name}`"
         return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=count.counted)
+
+
+def _check_signed(options: dict) -> str | None:
+    """`signed: true` needs `keys:`, an SSH allowed-signers file in the repository."""
+    signed, keys = options.get("signed", False), options.get("keys")
+    if not isinstance(signed, bool):
+        return "signed: expected true or false"
+    if signed != (keys is not None):
+        return "signed: true and keys: FILE (an SSH allowed-signers file) go together"
+    if keys is not None and (
+        not isinstance(keys, str) or not keys or PurePosixPath(keys).is_absolute() or ".." in keys
+    ):
+        return f"keys: expected a file path relative to the repository root, got {keys!r}"
+    return None
 
 
 @hookimpl
