@@ -45,6 +45,10 @@ class ApprovalResult:
     commit: str | None  # None when this approver had already approved this plan
     approvals: tuple[Approval, ...]
 
+    @property
+    def approvers(self) -> list[str]:
+        return list(dict.fromkeys(a.email for a in self.approvals))
+
 
 @dataclass(frozen=True)
 class ApprovalCount:
@@ -78,18 +82,20 @@ def count_approvals(
     options = options or {}
     patterns = [p.lower() for p in options.get("approvers", ["*"])]
     unsigned = unverified(repo, approvals, options["keys"]) if options.get("signed") else {}
-    counted: list[str] = []
-    ignored: list[str] = []
+    counted: dict[str, None] = {}
+    ignored: dict[str, str] = {}  # email → why its (first) approval did not count
     for approval in approvals:
         if approval.commit in unsigned:
-            ignored.append(f"{approval.email} ({unsigned[approval.commit]})")
+            ignored.setdefault(approval.email, unsigned[approval.commit])
         elif options.get("distinct_from_promoter") and approval.email == promoter.lower():
-            ignored.append(f"{approval.email} (the promoter)")
+            ignored.setdefault(approval.email, "the promoter")
         elif not any(fnmatchcase(approval.email, p) for p in patterns):
-            ignored.append(f"{approval.email} (not in approvers)")
+            ignored.setdefault(approval.email, "not in approvers")
         else:
-            counted.append(approval.email)
-    return ApprovalCount(options.get("required", 1), tuple(counted), tuple(ignored))
+            counted[approval.email] = None
+    # A forged approval in someone's name does not hide the approval they signed themselves.
+    reasons = tuple(f"{e} ({why})" for e, why in ignored.items() if e not in counted)
+    return ApprovalCount(options.get("required", 1), tuple(counted), reasons)
 
 
 def unverified(repo: GitRepo, approvals: Sequence[Approval], keys: str) -> dict[str, str]:
@@ -141,11 +147,24 @@ def approve(
         raise UsageError("no Git identity to approve as: set `git config user.email`")
     digest = plan_hash(plan)
     existing = approvals_of(session.repo, src, dst, digest)
-    if any(a.email == email.lower() for a in existing):
+    if _already_approved(session, dst, [a for a in existing if a.email == email.lower()]):
         return ApprovalResult(plan, digest, email, None, tuple(existing))
     commit = session.repo.commit_empty(approval_message(plan, digest, email), run_hooks=run_hooks)
     approvals = approvals_of(session.repo, src, dst, digest)
     return ApprovalResult(plan, digest, email, commit, tuple(approvals))
+
+
+def _already_approved(session: Session, dst: str, mine: list[Approval]) -> bool:
+    """Whether the approver has an approval of this plan that counts: for a `signed: true`
+    gate, one that is signed (an earlier one may be unsigned, or forged in their name)."""
+    signed_gates = [
+        spec.options["keys"]
+        for spec in session.environment(dst).gates
+        if spec.name == "approval" and (spec.options or {}).get("signed")
+    ]
+    return bool(mine) and all(
+        len(unverified(session.repo, mine, keys)) < len(mine) for keys in signed_gates
+    )
 
 
 def approval_message(plan: Plan, digest: str, email: str) -> str:
@@ -165,18 +184,22 @@ def approval_message(plan: Plan, digest: str, email: str) -> str:
 
 
 def approvals_of(repo: GitRepo, src: str, dst: str, digest: str) -> list[Approval]:
-    """Distinct approvers of this plan since the last promotion into DST, oldest first."""
+    """Approvals of this plan since the last promotion into DST, oldest first.
+
+    One approver may have several (a forged one in their name, then their own signed one):
+    `count_approvals` counts each approver once.
+    """
     since = last_promotion_into(repo, dst)
     rev = f"{since}..HEAD" if since else "HEAD"
     hop = f"{src} -> {dst}"
-    by_email: dict[str, Approval] = {}
+    found = []
     for commit in reversed(repo.log(grep=f"^{APPROVAL_FOR}: ", rev=rev)):
         if commit.trailer(APPROVAL_FOR) != hop or commit.trailer(PLAN_HASH) != digest:
             continue
         email = _approver(commit)
-        if email and email not in by_email:
-            by_email[email] = Approval(email, commit.sha, commit.when)
-    return list(by_email.values())
+        if email:
+            found.append(Approval(email, commit.sha, commit.when))
+    return found
 
 
 def _approver(commit: CommitInfo) -> str | None:

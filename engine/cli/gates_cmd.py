@@ -112,7 +112,7 @@ def approve(
                 "plan_hash": result.plan_hash,
                 "approver": result.approver,
                 "commit": result.commit,
-                "approvers": [a.email for a in result.approvals],
+                "approvers": result.approvers,
                 "approval_gates": [
                     {
                         "required": c.required,
@@ -140,8 +140,8 @@ def approve(
         summary = count.summary(result.plan_hash)
         out.print(f"{dst}'s approval gate, if {result.approver} promotes: {summary}")
     if not counts:
-        who = ", ".join(a.email for a in result.approvals)
-        out.print(f"approvals of this plan so far: {len(result.approvals)} ({who})")
+        who = ", ".join(result.approvers)
+        out.print(f"approvals of this plan so far: {len(result.approvers)} ({who})")
         out.print(f"  [dim]note: {dst} has no approval gate; this approval is only a record[/]")
 
 
