@@ -129,6 +129,7 @@ def test_signed_and_keys_go_together(gated_repo, cli, options):
     assert result.exit_code == 2
     assert "environments/graph.yaml:" in result.stderr
     assert "keys" in result.stderr or "signed" in result.stderr
+    assert "unknown option" not in result.stderr  # both are options of the approval gate
 
 
 def test_git_itself_would_accept_the_forgery(signed_repo, keys, cli, monkeypatch):
