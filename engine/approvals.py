@@ -105,8 +105,10 @@ def unverified(repo: GitRepo, approvals: Sequence[Approval], keys: str) -> dict[
     file KEYS (as committed at HEAD: a local edit proves nothing) lists for the approval's own
     email: anyone can set GIT_AUTHOR_EMAIL, only the key's holder can sign.
     """
+    if not approvals:
+        return {}
     commits = [a.commit for a in approvals]
-    allowed = repo.file_at("HEAD", keys) if commits else ""
+    allowed = repo.file_at("HEAD", keys)
     if allowed is None:
         return dict.fromkeys(commits, f"keys file {keys} is not committed")
     checked = repo.ssh_signatures(commits, allowed)

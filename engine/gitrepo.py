@@ -210,9 +210,10 @@ class GitRepo:
     ) -> tuple[int, str]:
         """`git hook run NAME -- ARGS`: the hook's exit status and its output (Git sends the
         hook's stdout to stderr too)."""
-        # Not through GitPython: the hook runs in `cwd`, which need not be this repository.
+        # Not through GitPython: the hook runs in `cwd`, which need not be this repository; a
+        # relative core.hooksPath (`.husky/_`, often untracked) must still name this checkout's.
         done = subprocess.run(
-            ["git", "hook", "run", "--ignore-missing", name, "--", *args],
+            ["git", "-c", f"core.hooksPath={self._hooks_dir}", "hook", "run", name, "--", *args],
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,

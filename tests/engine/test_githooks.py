@@ -9,8 +9,8 @@ from tests.helpers import commit_count, git
 QA = "environments/qa"
 
 
-def install_hook(repo: Path, name: str, script: str) -> None:
-    hook = repo / ".git/hooks" / name
+def install_hook(repo: Path, name: str, script: str, directory: str = ".git/hooks") -> None:
+    hook = repo / directory / name
     hook.parent.mkdir(parents=True, exist_ok=True)
     hook.write_text("#!/bin/sh\n" + script, encoding="utf-8")
     hook.chmod(0o755)
@@ -98,3 +98,16 @@ def test_approvals_run_the_hooks_unless_no_verify(example_repo, cli):
     approved = cli(example_repo, "approve", "uat", "prod", "--no-verify")
     assert approved.exit_code == 0, approved.stderr
     assert commit_count(example_repo) == count + 1
+
+
+def test_hooks_in_an_untracked_core_hookspath_run_too(example_repo, cli):
+    """husky and friends set a relative core.hooksPath to a directory that is not committed."""
+    hooks = example_repo / ".local-hooks"
+    hooks.mkdir()
+    (hooks / ".gitignore").write_text("*\n")
+    git(example_repo, "config", "core.hooksPath", ".local-hooks")
+    install_hook(example_repo, "pre-commit", "echo 'lint failed' >&2\nexit 3\n", ".local-hooks")
+    refused = cli(example_repo, "int", "qa", "--yes")
+    assert refused.exit_code == 2
+    assert "pre-commit hook refused the promotion (exit 3)" in refused.stderr
+    assert "lint failed" in refused.stderr

@@ -144,3 +144,11 @@ def test_git_itself_would_accept_the_forgery(signed_repo, keys, cli, monkeypatch
     )
     assert checked.returncode == 0
     assert check(cli, monkeypatch, signed_repo)["outcome"] == "pending"
+
+
+def test_a_keys_file_that_is_not_committed_verifies_nobody(gated_repo, keys, cli, monkeypatch):
+    repo = gated_repo(SIGNED)
+    approve(cli, monkeypatch, repo, "alice@example.com", keys["alice"])
+    verdict = check(cli, monkeypatch, repo)
+    assert verdict["outcome"] == "pending"
+    assert f"alice@example.com (keys file {KEYS} is not committed)" in verdict["reason"]
