@@ -4,6 +4,9 @@ An approval names the hop (`Promote-Approval-For: qa -> prod`), the hash of the 
 (`Promote-Plan-Hash`) and the approver (`Promote-Approved-By`, the committer's Git identity). It
 counts for a promotion only while the plan is the same (SRC moving on changes the hash) and only
 until the next promotion into DST (an approval is used once).
+
+With `signed: true, keys: FILE` an approval also needs a good SSH signature by the approver's
+own key in the allowed-signers FILE (`unverified`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ class ApprovalResult:
     commit: str | None  # None when this approver had already approved this plan
     approvals: tuple[Approval, ...]
 
+    @property
+    def approvers(self) -> list[str]:
+        return list(dict.fromkeys(a.email for a in self.approvals))
+
 
 @dataclass(frozen=True)
 class ApprovalCount:
@@ -64,23 +71,57 @@ class ApprovalCount:
         return text
 
 
-def count_approvals(approvals: Sequence[Approval], options: Any, promoter: str) -> ApprovalCount:
+def count_approvals(
+    approvals: Sequence[Approval], options: Any, promoter: str, *, repo: GitRepo
+) -> ApprovalCount:
     """The one computation of the approval gate, shared by the gate and `promote approve`.
 
-    `options` are the gate's (`{required, distinct_from_promoter, approvers}`, already checked).
+    `options` are the gate's (`{required, distinct_from_promoter, approvers, signed, keys}`,
+    already checked).
     """
     options = options or {}
     patterns = [p.lower() for p in options.get("approvers", ["*"])]
-    counted: list[str] = []
-    ignored: list[str] = []
+    unsigned = unverified(repo, approvals, options["keys"]) if options.get("signed") else {}
+    counted: dict[str, None] = {}
+    ignored: dict[str, str] = {}  # email → why its (first) approval did not count
     for approval in approvals:
-        if options.get("distinct_from_promoter") and approval.email == promoter.lower():
-            ignored.append(f"{approval.email} (the promoter)")
+        if approval.commit in unsigned:
+            ignored.setdefault(approval.email, unsigned[approval.commit])
+        elif options.get("distinct_from_promoter") and approval.email == promoter.lower():
+            ignored.setdefault(approval.email, "the promoter")
         elif not any(fnmatchcase(approval.email, p) for p in patterns):
-            ignored.append(f"{approval.email} (not in approvers)")
+            ignored.setdefault(approval.email, "not in approvers")
         else:
-            counted.append(approval.email)
-    return ApprovalCount(options.get("required", 1), tuple(counted), tuple(ignored))
+            counted[approval.email] = None
+    # A forged approval in someone's name does not hide the approval they signed themselves.
+    reasons = tuple(f"{e} ({why})" for e, why in ignored.items() if e not in counted)
+    return ApprovalCount(options.get("required", 1), tuple(counted), reasons)
+
+
+def unverified(repo: GitRepo, approvals: Sequence[Approval], keys: str) -> dict[str, str]:
+    """Approval commit → why its signature does not prove its author, for `signed: true`.
+
+    An approval counts only when it carries a good SSH signature by a key that the allowed-signers
+    file KEYS (as committed at HEAD: a local edit proves nothing) lists for the approval's own
+    email: anyone can set GIT_AUTHOR_EMAIL, only the key's holder can sign.
+    """
+    if not approvals:
+        return {}
+    commits = [a.commit for a in approvals]
+    allowed = repo.file_at("HEAD", keys)
+    if allowed is None:
+        return dict.fromkeys(commits, f"keys file {keys} is not committed")
+    checked = repo.ssh_signatures(commits, allowed)
+    problems = {}
+    for approval in approvals:
+        status, signer = checked[approval.commit]
+        if status == "N":
+            problems[approval.commit] = "unsigned"
+        elif status != "G":
+            problems[approval.commit] = f"signed by a key {keys} does not list"
+        elif signer.lower() != approval.email:
+            problems[approval.commit] = f"signed by {signer}'s key, not by {approval.email}'s"
+    return problems
 
 
 def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> Plan:
@@ -94,7 +135,9 @@ def hop_plan(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> 
     return plan
 
 
-def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> ApprovalResult:
+def approve(
+    session: Session, src: str, dst: str, only: Sequence[str] = (), *, run_hooks: bool = True
+) -> ApprovalResult:
     """Record the current Git identity's approval of the current SRC → DST plan."""
     # The plan is read from the working tree; approving one that HEAD does not hold means nothing.
     refuse_dirty(session, [session.environment(src), session.environment(dst)])
@@ -106,11 +149,24 @@ def approve(session: Session, src: str, dst: str, only: Sequence[str] = ()) -> A
         raise UsageError("no Git identity to approve as: set `git config user.email`")
     digest = plan_hash(plan)
     existing = approvals_of(session.repo, src, dst, digest)
-    if any(a.email == email.lower() for a in existing):
+    if _already_approved(session, dst, [a for a in existing if a.email == email.lower()]):
         return ApprovalResult(plan, digest, email, None, tuple(existing))
-    commit = session.repo.commit_empty(approval_message(plan, digest, email))
+    commit = session.repo.commit_empty(approval_message(plan, digest, email), run_hooks=run_hooks)
     approvals = approvals_of(session.repo, src, dst, digest)
     return ApprovalResult(plan, digest, email, commit, tuple(approvals))
+
+
+def _already_approved(session: Session, dst: str, mine: list[Approval]) -> bool:
+    """Whether the approver has an approval of this plan that counts: for a `signed: true`
+    gate, one that is signed (an earlier one may be unsigned, or forged in their name)."""
+    signed_gates = [
+        spec.options["keys"]
+        for spec in session.environment(dst).gates
+        if spec.name == "approval" and (spec.options or {}).get("signed")
+    ]
+    return bool(mine) and all(
+        len(unverified(session.repo, mine, keys)) < len(mine) for keys in signed_gates
+    )
 
 
 def approval_message(plan: Plan, digest: str, email: str) -> str:
@@ -130,18 +186,22 @@ def approval_message(plan: Plan, digest: str, email: str) -> str:
 
 
 def approvals_of(repo: GitRepo, src: str, dst: str, digest: str) -> list[Approval]:
-    """Distinct approvers of this plan since the last promotion into DST, oldest first."""
+    """Approvals of this plan since the last promotion into DST, oldest first.
+
+    One approver may have several (a forged one in their name, then their own signed one):
+    `count_approvals` counts each approver once.
+    """
     since = last_promotion_into(repo, dst)
     rev = f"{since}..HEAD" if since else "HEAD"
     hop = f"{src} -> {dst}"
-    by_email: dict[str, Approval] = {}
+    found = []
     for commit in reversed(repo.log(grep=f"^{APPROVAL_FOR}: ", rev=rev)):
         if commit.trailer(APPROVAL_FOR) != hop or commit.trailer(PLAN_HASH) != digest:
             continue
         email = _approver(commit)
-        if email and email not in by_email:
-            by_email[email] = Approval(email, commit.sha, commit.when)
-    return list(by_email.values())
+        if email:
+            found.append(Approval(email, commit.sha, commit.when))
+    return found
 
 
 def _approver(commit: CommitInfo) -> str | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -128,19 +130,15 @@ class GitRepo:
         email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", "")
         return str(name), str(email)
 
-    def commit_files(self, files: Sequence[PurePosixPath], message: str) -> str:
-        """Stage exactly `files` and commit them (and nothing else that happens to be staged)."""
-        paths = [str(f) for f in files]
-        self.run("add", "--", *paths)
-        self.run(
-            "commit", "--quiet", "--no-verify", "-F", "-", "--", *paths, istream=_stdin(message)
-        )
-        return self.head()
-
     @property
     def git_dir(self) -> Path:
         """The directory shared by all worktrees (`.git` of the main checkout)."""
         return Path(self.repo.common_dir).resolve()
+
+    @property
+    def own_git_dir(self) -> Path:
+        """This checkout's own Git directory (a linked worktree's, under the shared one)."""
+        return Path(self.repo.git_dir).resolve()
 
     def refuse_index_lock(self) -> None:
         """Git's own lock on the index: a running git command holds it, or a crashed one left it."""
@@ -152,9 +150,18 @@ class GitRepo:
             )
 
     def commit_with_files(self, base: str, texts: dict[PurePosixPath, str], message: str) -> str:
-        """A new commit (not on any branch yet): `base`'s tree with `texts` written into it.
+        """A new commit (not on any branch yet): `base`'s tree with `texts` written into it."""
+        with self.staged_tree(base, texts) as (tree, _index):
+            return self.commit_tree(tree, [base], message)
 
-        Built in a temporary index; the repository's index, working tree and refs are untouched.
+    @contextmanager
+    def staged_tree(
+        self, base: str, texts: dict[PurePosixPath, str]
+    ) -> Iterator[tuple[str, dict[str, str]]]:
+        """(tree, environment naming the index that holds it): `base` with `texts` written in.
+
+        Built in a temporary index, which lives as long as the context (the commit hooks read
+        it); the repository's index, working tree and refs are untouched.
         """
         modes = self._modes(base, list(texts))
         links = [path for path, mode in modes.items() if mode == "120000"]
@@ -167,17 +174,70 @@ class GitRepo:
                 f"{modes.get(path, '100644')} {sha}\t{path}\n" for path, sha in blobs.items()
             )
             self.run("update-index", "--index-info", istream=_stdin(lines), env=env)
-            tree = self.run("write-tree", env=env).strip()
-        return self.run(
+            yield self.run("write-tree", env=env).strip(), env
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
+        """A commit object of `tree`, signed when the user's Git config signs commits
+        (`commit-tree` itself ignores `commit.gpgSign`; `-S` uses `user.signingKey`)."""
+        sign = ["-S"] if self.config_flag("commit.gpgsign") else []
+        args = [
             "commit-tree",
             tree,
-            "-p",
-            base,
+            *[arg for parent in parents for arg in ("-p", parent)],
+            *sign,
             "-F",
             "-",
-            istream=_stdin(message),
-            env=_identity_env(self),
-        ).strip()
+        ]
+        return self.run(*args, istream=_stdin(message), env=_identity_env(self)).strip()
+
+    def config_flag(self, key: str) -> bool:
+        """A boolean Git config value as Git reads it (all scopes, `-c`, GIT_CONFIG_*)."""
+        try:
+            return self.run("config", "--type=bool", "--get", key).strip() == "true"
+        except RepositoryError:  # unset
+            return False
+
+    def hook_exists(self, name: str) -> bool:
+        """Whether Git would run hook `name`: present and executable."""
+        path = self._hooks_dir / name
+        return path.is_file() and os.access(path, os.X_OK)
+
+    @cached_property
+    def _hooks_dir(self) -> Path:
+        """Where Git looks for hooks (`core.hooksPath` honoured)."""
+        path = Path(self.run("rev-parse", "--git-path", "hooks"))
+        return path if path.is_absolute() else self.root / path
+
+    def run_hook(
+        self, name: str, args: Sequence[str], env: dict[str, str], cwd: Path
+    ) -> tuple[int, str]:
+        """`git hook run NAME -- ARGS`: the hook's exit status and its output (Git sends the
+        hook's stdout to stderr too)."""
+        # Not through GitPython: the hook runs in `cwd`, which need not be this repository; a
+        # relative core.hooksPath (`.husky/_`, often untracked) must still name this checkout's.
+        done = subprocess.run(
+            ["git", "-c", f"core.hooksPath={self._hooks_dir}", "hook", "run", name, "--", *args],
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.returncode, done.stdout + done.stderr
+
+    def trailers_of(self, message: str) -> list[tuple[str, str]]:
+        """(key, value) of the trailers in `message`, as `git interpret-trailers` parses them."""
+        out = self.run("interpret-trailers", "--parse", istream=_stdin(message))
+        return [
+            (key.strip(), value.strip())
+            for key, sep, value in (line.partition(":") for line in out.splitlines())
+            if sep
+        ]
+
+    def clean_message(self, message: str) -> str:
+        """The message as `git commit -F` stores it (`--cleanup=whitespace`)."""
+        return self.run("stripspace", istream=_stdin(message), strip_newline_in_stdout=False)
 
     def _modes(self, rev: str, paths: Sequence[PurePosixPath]) -> dict[str, str]:
         """File modes at `rev` (an executable stays executable when promote rewrites it)."""
@@ -267,20 +327,52 @@ class GitRepo:
         refuses rather than overwrite a local change)."""
         self.run("reset", "--quiet", "--keep", rev)
 
+    def file_at(self, rev: str, path: str) -> str | None:
+        """The text of `path` in commit `rev`, or None when it has no such file."""
+        try:
+            return self.run("show", f"{rev}:{path}", strip_newline_in_stdout=False)
+        except RepositoryError:
+            return None
+
+    def ssh_signatures(
+        self, commits: Sequence[str], allowed_signers: str
+    ) -> dict[str, tuple[str, str]]:
+        """Commit → (Git's verdict `%G?`, signer principal `%GS`), checked by Git against the SSH
+        allowed-signers text given: G good, N unsigned, U/E/B not by a listed key or bad.
+
+        OpenPGP and X.509 signatures are not checked against the local keyring: only the list
+        decides, so their programs are replaced by `false`.
+        """
+        with tempfile.NamedTemporaryFile("w", prefix="promote-signers-", suffix=".txt") as listed:
+            listed.write(allowed_signers)
+            listed.flush()
+            out = self.run(
+                *("-c", f"gpg.ssh.allowedSignersFile={listed.name}"),
+                *("-c", "gpg.openpgp.program=false", "-c", "gpg.x509.program=false"),
+                *("log", "--no-walk=unsorted", "--format=%H%x00%G?%x00%GS", *commits),
+            )
+        verdicts = {}
+        for line in out.splitlines():
+            sha, status, signer = line.split("\0")
+            verdicts[sha] = (status, signer)
+        return verdicts
+
     def message_of(self, rev: str) -> str:
         return self.run("log", "-1", "--format=%B", rev, strip_newline_in_stdout=False)
 
-    def commit_empty(self, message: str) -> str:
+    def commit_empty(self, message: str, *, run_hooks: bool = True) -> str:
         """A commit that changes no file: approvals are recorded this way.
 
-        `--only` without paths keeps whatever the user staged out of the commit.
+        `--only` without paths keeps whatever the user staged out of the commit. Git runs the
+        user's hooks and signs as its config says, as for any commit they make.
         """
+        skip = [] if run_hooks else ["--no-verify"]
         self.run(
             "commit",
             "--quiet",
             "--allow-empty",
             "--only",
-            "--no-verify",
+            *skip,
             "-F",
             "-",
             istream=_stdin(message),
@@ -396,8 +488,7 @@ class GitRepo:
             tree = self.run("write-tree", env=env).strip()
         if parent and self.run("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
-        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
-        commit = self.run(*args, istream=_stdin(message), env=_identity_env(self)).strip()
+        commit = self.commit_tree(tree, [parent] if parent else [], message)
         self.run("update-ref", f"refs/heads/{branch}", commit, parent or "0" * 40)
         return commit
 

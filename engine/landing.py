@@ -1,7 +1,9 @@
 """Landing a promotion atomically: the commit is built and checked off to the side, then published.
 
 1. The commit is built from the plan's base commit in a temporary index (`commit-tree`): the
-   user's index, working tree and branch are untouched while it is built.
+   user's index, working tree and branch are untouched while it is built. The user's pre-commit
+   and commit-msg hooks run on it there, and it is signed when their Git config says so
+   (`engine.githooks`); post-commit runs at the end.
 2. DST is rendered from an export of that commit and must show exactly the planned versions.
 3. A journal under `.git` names the commit and the files, then the branch moves with a
    compare-and-swap `update-ref HEAD NEW BASE`: it either moves from the planned base or not at all.
@@ -24,21 +26,34 @@ from pathlib import Path, PurePosixPath
 
 from engine.envfiles import refuse_links
 from engine.errors import PromoteError, RenderError
+from engine.githooks import after_commit, before_commit
 from engine.model import Environment, Plan
 from engine.session import Session
 from engine.state import read_state
 
 JOURNAL_FILE_NAME = "promote-journal.json"
 PAUSE_ENV = "PROMOTE_TEST_PAUSE"
+_TEMPORARY_PREFIX = ".{}.promote-"  # distinct from editors' files (.name.swp)
 
 
-def land(session: Session, plan: Plan, dst: Environment, commit_message: str, base: str) -> str:
+def land(
+    session: Session,
+    plan: Plan,
+    dst: Environment,
+    commit_message: str,
+    base: str,
+    *,
+    run_hooks: bool = True,
+) -> str:
     """Publish the plan as one commit on top of `base`; the new commit's sha."""
     texts = dict(plan.texts)
     refuse_outside(dst, list(texts))
     refuse_links(session.root, texts)  # planned earlier; the tree may have changed since
     repo = session.repo
-    commit = repo.commit_with_files(base, texts, commit_message)
+    with repo.staged_tree(base, texts) as (tree, index_env):
+        if run_hooks:
+            commit_message = before_commit(repo, index_env, commit_message)
+    commit = repo.commit_tree(tree, [base], commit_message)
     verify_commit(session, dst, plan, commit)
     journal = _write_journal(repo.git_dir, commit, list(texts))
     _crash_window("before-ref")
@@ -47,6 +62,7 @@ def land(session: Session, plan: Plan, dst: Environment, commit_message: str, ba
     _write_files(session.root, texts)
     repo.stage_worktree_files(sorted(texts))
     journal.unlink(missing_ok=True)
+    after_commit(repo)
     return commit
 
 
@@ -61,11 +77,12 @@ def recover_interrupted(session: Session) -> None:
         journal.unlink(missing_ok=True)  # torn write: the ref cannot have moved after it
         return
     files = [PurePosixPath(f) for f in record.get("files", [])]
-    for file in files:  # a temporary file the kill left half written beside its target
-        for leftover in (session.root / file).parent.glob(f".{file.name}.*"):
-            leftover.unlink(missing_ok=True)
     if session.repo.head() == record.get("commit"):
         session.repo.checkout_files(record["commit"], files)
+    for file in files:  # a kill inside `_replace_atomically` leaves its temporary file
+        target = session.root / file
+        for leftover in target.parent.glob(f"{_TEMPORARY_PREFIX.format(target.name)}*"):
+            leftover.unlink(missing_ok=True)
     journal.unlink(missing_ok=True)
 
 
@@ -123,7 +140,8 @@ def _write_files(root: Path, texts: dict[PurePosixPath, str]) -> None:
 
 def _replace_atomically(target: Path, text: str, mode: int) -> None:
     """Readers see the old file or the new one, never half of one."""
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    prefix = _TEMPORARY_PREFIX.format(target.name)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
         handle.flush()

@@ -39,6 +39,7 @@ class PromoteOptions:
     keep_local: bool = False
     pr: bool = False  # open a pull request instead of moving the branch (engine.pullrequests)
     detached_ok: bool = False
+    no_verify: bool = False  # skip the user's pre-commit and commit-msg hooks, like git's flag
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,12 @@ def _land_hop(
         )
     # Source and destination share one branch here, so the source commit is also the base.
     commit = land(
-        session, plan, dst_state.env, message(plan, promotion_id, decisions), plan.source_commit
+        session,
+        plan,
+        dst_state.env,
+        message(plan, promotion_id, decisions),
+        plan.source_commit,
+        run_hooks=not options.no_verify,
     )
     _notify_promoted(session, plan, commit, promotion_id)
     return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced)

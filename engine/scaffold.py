@@ -9,16 +9,19 @@ from engine.config import schema_text
 from engine.errors import UsageError
 from engine.gitrepo import init_repository
 
-EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "environments"
+HERE = Path(__file__).resolve().parent
+# A wheel carries the example inside the package (setup.py copies it there); a checkout and an
+# editable install read it where it is kept, at the top of the repository.
+EXAMPLE_DIRS = (HERE / "example", HERE.parent / "environments")
 SCHEMA = Path("environments/graph.schema.json")
 
 
 def bundled_example() -> Path:
-    if not (EXAMPLE_DIR / "graph.yaml").is_file():
-        raise UsageError(
-            f"the bundled example is missing ({EXAMPLE_DIR}); install promote from a checkout"
-        )
-    return EXAMPLE_DIR
+    for directory in EXAMPLE_DIRS:
+        if (directory / "graph.yaml").is_file():
+            return directory
+    searched = ", ".join(map(str, EXAMPLE_DIRS))
+    raise UsageError(f"the bundled example is missing (searched {searched}); reinstall promote")
 
 
 def scaffold(directory: Path) -> Path:

@@ -82,3 +82,22 @@ def loads_kubernetes(code: str) -> bool:
         check=True,
     ).stdout
     return out.strip().splitlines()[-1] == "LOADED"
+
+
+def ssh_signing_key(directory: Path, name: str) -> tuple[Path, str]:
+    """A new passphrase-less ed25519 key made by ssh-keygen: (private key file, public key line)."""
+    key = directory / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key, key.with_suffix(".pub").read_text(encoding="utf-8").strip()
+
+
+def sign_with(repo: Path, key: Path) -> None:
+    """Make every commit in `repo` SSH-signed with `key`, the way a user configures Git."""
+    for setting, value in (
+        ("gpg.format", "ssh"),
+        ("user.signingkey", str(key)),
+        ("commit.gpgsign", "true"),
+    ):
+        git(repo, "config", setting, value)

@@ -24,6 +24,12 @@ class OutputFormat(enum.StrEnum):
 OutputOption = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="text for people, json for machines.")
 ]
+NoVerifyOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-verify", help="Skip the pre-commit and commit-msg hooks (as `git commit` does)."
+    ),
+]
 
 
 def session_from(ctx: typer.Context) -> Session:

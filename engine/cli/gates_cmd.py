@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from engine.cli.common import (
+    NoVerifyOption,
+    OutputFormat,
+    OutputOption,
+    console,
+    emit_json,
+    session_from,
+)
 from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED
 
@@ -79,6 +86,7 @@ def approve(
     src: SrcArgument,
     dst: DstArgument,
     only: OnlyOption = None,
+    no_verify: NoVerifyOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Approve the current SRC → DST plan as your Git identity (an empty commit with trailers).
@@ -89,11 +97,14 @@ def approve(
     from engine.approvals import count_approvals
 
     session = session_from(ctx)
-    result = record(session, src, dst, tuple(only or ()))
+    result = record(session, src, dst, tuple(only or ()), run_hooks=not no_verify)
     # Counted as DST's approval gates count them if the approver promotes: the same computation
     # as `promote check` (the approver's own approval may not count for their own promotion).
     gates = [spec for spec in session.environment(dst).gates if spec.name == "approval"]
-    counts = [count_approvals(result.approvals, spec.options, result.approver) for spec in gates]
+    counts = [
+        count_approvals(result.approvals, spec.options, result.approver, repo=session.repo)
+        for spec in gates
+    ]
     if output is OutputFormat.json:
         emit_json(
             {
@@ -101,7 +112,7 @@ def approve(
                 "plan_hash": result.plan_hash,
                 "approver": result.approver,
                 "commit": result.commit,
-                "approvers": [a.email for a in result.approvals],
+                "approvers": result.approvers,
                 "approval_gates": [
                     {
                         "required": c.required,
@@ -129,8 +140,8 @@ def approve(
         summary = count.summary(result.plan_hash)
         out.print(f"{dst}'s approval gate, if {result.approver} promotes: {summary}")
     if not counts:
-        who = ", ".join(a.email for a in result.approvals)
-        out.print(f"approvals of this plan so far: {len(result.approvals)} ({who})")
+        who = ", ".join(result.approvers)
+        out.print(f"approvals of this plan so far: {len(result.approvers)} ({who})")
         out.print(f"  [dim]note: {dst} has no approval gate; this approval is only a record[/]")
 
 

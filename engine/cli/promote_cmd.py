@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, emit_json, session_from
+from engine.cli.common import (
+    NoVerifyOption,
+    OutputFormat,
+    OutputOption,
+    emit_json,
+    session_from,
+)
 from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
 from engine.locking import DEFAULT_WAIT_SECONDS
@@ -89,6 +95,7 @@ def run_promote(
         bool,
         typer.Option("--detached-ok", help="Commit on a detached HEAD (it moves no branch)."),
     ] = False,
+    no_verify: NoVerifyOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
@@ -111,6 +118,7 @@ def run_promote(
         keep_local=keep_local,
         pr=pr,
         detached_ok=detached_ok,
+        no_verify=no_verify,
     )
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)

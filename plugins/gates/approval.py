@@ -4,10 +4,12 @@ Counts distinct approvers of *this* plan, recorded by `promote approve SRC DST` 
 promotion into DST (see `engine.approvals`). Not enough approvals is `pending`: it may pass later.
 With `from: pull_request` it counts the approving reviews of the promotion's pull request instead
 (`promote pr merge`), by reviewer login; `distinct_from_promoter` compares with the PR's author.
+`signed: true, keys: FILE` counts only approvals signed by their author's key in FILE.
 """
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from engine.interfaces import GateContext
@@ -15,7 +17,7 @@ from engine.model import Outcome, Verdict
 from engine.plugins import hookimpl
 
 NAME = "approval"
-KEYS = ("required", "distinct_from_promoter", "approvers", "from")
+KEYS = ("required", "distinct_from_promoter", "approvers", "from", "signed", "keys")
 ORIGINS = ("git", "pull_request")
 
 
@@ -37,7 +39,7 @@ class Approval:
             return 'approvers: expected a list of email globs, e.g. ["*@example.com"]'
         if options.get("from", "git") not in ORIGINS:
             return f"from: expected one of {', '.join(ORIGINS)}, got {options['from']!r}"
-        return None
+        return _check_signed(options)
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
         if (options or {}).get("from") == "pull_request":
@@ -47,7 +49,7 @@ class Approval:
         approvals = approvals_of(
             context.repo, context.src.name, context.dst.name, context.plan_hash
         )
-        count = count_approvals(approvals, options, context.promoter)
+        count = count_approvals(approvals, options, context.promoter, repo=context.repo)
         summary = count.summary(context.plan_hash)
         if count.enough:
             return Verdict(NAME, Outcome.PASSED, summary, approvers=count.counted)
@@ -69,11 +71,27 @@ class Approval:
             Given(user.lower(), f"review on #{context.pull_request.number}", context.now)
             for user in context.review_state.approvers
         ]
-        count = count_approvals(reviews, options, context.pull_request.author)
+        count = count_approvals(reviews, options, context.pull_request.author, repo=context.repo)
         summary = count.summary(context.plan_hash).replace("approvals", "approving reviews", 1)
         outcome = Outcome.PASSED if count.enough else Outcome.PENDING
         reason = f"{summary} on #{context.pull_request.number}"
         return Verdict(NAME, outcome, reason, approvers=count.counted)
+
+
+def _check_signed(options: dict) -> str | None:
+    """`signed: true` needs `keys:`, an SSH allowed-signers file in the repository."""
+    signed, keys = options.get("signed", False), options.get("keys")
+    if not isinstance(signed, bool):
+        return "signed: expected true or false"
+    if signed and options.get("from") == "pull_request":
+        return "signed: applies to approval commits, not to pull request reviews (from: git)"
+    if signed != (keys is not None):
+        return "signed: true and keys: FILE (an SSH allowed-signers file) go together"
+    if keys is not None and (
+        not isinstance(keys, str) or not keys or PurePosixPath(keys).is_absolute() or ".." in keys
+    ):
+        return f"keys: expected a file path relative to the repository root, got {keys!r}"
+    return None
 
 
 @hookimpl
