@@ -47,7 +47,7 @@ class Quiet:
 
 
 def build_repo(directory: Path, history: int, by_promote: bool) -> Path:
-    from engine.promotion import PromoteOptions, promote
+    from engine.promotion.hops import PromoteOptions, promote
     from engine.scaffold import scaffold
     from engine.session import open_session
 
@@ -109,8 +109,8 @@ def main() -> None:
 
 
 def measure(root: Path, runs: int) -> dict[str, float]:
-    from engine.approvals import approve, hop_plan
-    from engine.gating import evaluate_gates, gate_context
+    from engine.gates.approvals import approve, hop_plan
+    from engine.gates.gating import evaluate_gates, gate_context
     from engine.session import open_session
 
     session = open_session(root)

@@ -20,8 +20,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.interfaces import TargetContext
-from engine.kube import connect
 from engine.model import Environment
+from engine.reconcile.kube import connect
 from plugins.targets.kubernetes import KubernetesTarget
 from tests.fake_k8s import FakeApiServer
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from engine.model import ArtifactRef, Environment, Pin, Plan, TextEdit, Verdict
 
 if TYPE_CHECKING:
-    from engine.envfiles import EnvFiles, YamlDocument
-    from engine.gitrepo import GitRepo
     from engine.plugins import Plugins
+    from engine.repository.gitrepo import GitRepo
+    from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
 
 
 class Source(Protocol):

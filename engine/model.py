@@ -66,7 +66,8 @@ class Pin:
     source: str
     rewrite: Callable[[str], list[TextEdit]] = field(compare=False, repr=False)
     # A pin in a partial document may only learn its artifact from the rendered objects (a JSON
-    # 6902 patch addresses an Argo CD source by position); engine.state resolves it with them.
+    # 6902 patch addresses an Argo CD source by position); engine.versions.state resolves it
+    # with them.
     resolve: Callable[[list[dict[str, Any]]], ArtifactRef] | None = field(
         default=None, compare=False, repr=False
     )
@@ -94,7 +95,7 @@ class Change:
     @property
     def downgrade(self) -> bool | None:
         """Whether `new` is lower than `old` by SemVer; None when that cannot be told."""
-        from engine.versioning import is_downgrade
+        from engine.versions.versioning import is_downgrade
 
         return is_downgrade(self.old, self.new)
 

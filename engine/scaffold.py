@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from engine.config import schema_text
+from engine.config.graphfile import schema_text
 from engine.errors import UsageError
-from engine.gitrepo import init_repository
+from engine.repository.gitrepo import init_repository
 
 HERE = Path(__file__).resolve().parent
 # A wheel carries the example inside the package (setup.py copies it there); a checkout and an

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from engine.config import GraphConfig, find_config, load_config
+from engine.config.graph import PromotionGraph
+from engine.config.graphfile import GraphConfig, find_config, load_config
 from engine.errors import ConfigError, PluginError
-from engine.gitrepo import GitRepo
-from engine.graph import PromotionGraph
 from engine.model import Environment
 from engine.plugins import Plugins, load_plugins
+from engine.repository.gitrepo import GitRepo
 
 
 @dataclass

@@ -9,9 +9,9 @@ from typing import Any
 from engine.errors import PromoteError
 from engine.interfaces import TargetStatus
 from engine.model import ArtifactRef, Environment
+from engine.promotion.trailers import PromotionRecord, read_history
 from engine.session import Session
-from engine.state import read_states
-from engine.trailers import PromotionRecord, read_history
+from engine.versions.state import read_states
 
 
 @dataclass
@@ -66,7 +66,7 @@ def target_statuses(session: Session) -> dict[str, TargetStatus]:
 
     A target that cannot answer (unreachable cluster, HEAD does not render) is unknown, not fatal.
     """
-    from engine.reconcile import snapshot, status_env, targeted
+    from engine.reconcile.reconciler import snapshot, status_env, targeted
 
     environments = targeted(session, None)
     if not environments:

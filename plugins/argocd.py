@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument
 from engine.errors import ConfigError, Location
 from engine.model import ArtifactRef, Pin, TextEdit
-from engine.overrides import patch_override
 from engine.plugins import hookimpl
-from engine.yamlio import CommentedMap
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from engine.yamlfiles.overrides import patch_override
+from engine.yamlfiles.yamlio import CommentedMap
 
 NAME = "argocd"
 SOURCE_KEYS = ("ref", "chart", "path")  # what names an entry of `sources`, first present wins

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument
-from engine.imageref import ImageRef
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
-from engine.yamlio import CommentedMap
+from engine.versions.imageref import ImageRef
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from engine.yamlfiles.yamlio import CommentedMap
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 NAME = "container-images"

@@ -18,11 +18,11 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument
 from engine.model import ArtifactRef, Pin, TextEdit
-from engine.overrides import patch_override
 from engine.plugins import hookimpl
-from engine.yamlio import CommentedMap
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from engine.yamlfiles.overrides import patch_override
+from engine.yamlfiles.yamlio import CommentedMap
 from plugins.flux_refs import REF_KEYS, FluxRef, default_ref, effective_ref, rewrite_ref
 
 NAME = "flux"

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.envfiles import YamlDocument
 from engine.errors import ConfigError, Location
 from engine.model import TextEdit
-from engine.yamledit import insert_key_after, remove_key
-from engine.yamlio import CommentedMap, ScalarSpan, format_scalar, scalar_span
+from engine.yamlfiles.envfiles import YamlDocument
+from engine.yamlfiles.yamledit import insert_key_after, remove_key
+from engine.yamlfiles.yamlio import CommentedMap, ScalarSpan, format_scalar, scalar_span
 
 REF_KEYS = {
     "OCIRepository": ("digest", "semver", "tag"),

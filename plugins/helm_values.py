@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument, is_kubernetes_object
 from engine.errors import ConfigError, Location
-from engine.imageref import ImageRef, join_version, split_version
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
-from engine.yamledit import insert_key_after
-from engine.yamlio import CommentedMap, load_safe
+from engine.versions.imageref import ImageRef, join_version, split_version
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument, is_kubernetes_object
+from engine.yamlfiles.yamledit import insert_key_after
+from engine.yamlfiles.yamlio import CommentedMap, load_safe
 
 NAME = "helm-values"
 VERSION_KEYS = ("tag", "digest")

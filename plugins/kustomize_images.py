@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument
-from engine.imageref import join_version, normalize_name, split_version
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
-from engine.yamledit import append_block_item, insert_key_after, remove_key
-from engine.yamlio import CommentedMap
+from engine.versions.imageref import join_version, normalize_name, split_version
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from engine.yamlfiles.yamledit import append_block_item, insert_key_after, remove_key
+from engine.yamlfiles.yamlio import CommentedMap
 from plugins.container_images import spellings
 
 NAME = "kustomize-images"

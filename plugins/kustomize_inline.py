@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument, YamlFile
 from engine.errors import ConfigError
-from engine.imageref import ImageRef
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
-from engine.yamlio import CommentedMap, CommentedSeq
+from engine.versions.imageref import ImageRef
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument, YamlFile
+from engine.yamlfiles.yamlio import CommentedMap, CommentedSeq
 from plugins.argocd import ArgoCD, listed_source_artifact
 from plugins.container_images import ContainerImages
 from plugins.flux import Flux

@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from engine.envfiles import EnvFiles, YamlDocument
 from engine.errors import ConfigError
 from engine.model import ArtifactRef, Pin, TextEdit
 from engine.plugins import hookimpl
-from engine.yamlio import CommentedMap, CommentedSeq
+from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from engine.yamlfiles.yamlio import CommentedMap, CommentedSeq
 
 NAME = "markers"
 MARKER_KEY = "$promote"

@@ -9,17 +9,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from engine.envfiles import (
+from engine.errors import ConfigError, RenderError
+from engine.model import Environment
+from engine.plugins import hookimpl
+from engine.secrets import scrub
+from engine.yamlfiles.envfiles import (
     KUSTOMIZATION_NAMES,
     YAML_SUFFIXES,
     is_helm_values_file,
     is_kubernetes_object,
 )
-from engine.errors import ConfigError, RenderError
-from engine.model import Environment
-from engine.plugins import hookimpl
-from engine.secrets import scrub
-from engine.yamlio import load_safe, read_text
+from engine.yamlfiles.yamlio import load_safe, read_text
 
 KUSTOMIZE_ENV = "PROMOTE_KUSTOMIZE"  # e.g. "kustomize" or "kubectl kustomize"
 RENDER_TIMEOUT_SECONDS = 120

@@ -56,7 +56,7 @@ def check(
     the first hop that would block (exactly where `promote SRC DST` would stop).
     """
     from engine.cli.views import hop_json
-    from engine.promotion import PromoteOptions, promote
+    from engine.promotion.hops import PromoteOptions, promote
 
     session = session_from(ctx)
     reporter = CheckReporter(output)
@@ -93,8 +93,8 @@ def approve(
 
     The approval is bound to a hash of the plan: once SRC moves on, it no longer counts.
     """
-    from engine.approvals import approve as record
-    from engine.approvals import count_approvals
+    from engine.gates.approvals import approve as record
+    from engine.gates.approvals import count_approvals
 
     session = session_from(ctx)
     result = record(session, src, dst, tuple(only or ()), run_hooks=not no_verify)

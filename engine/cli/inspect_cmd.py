@@ -75,7 +75,7 @@ def history(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Promotions read back from commit trailers, newest first."""
-    from engine.trailers import read_history
+    from engine.promotion.trailers import read_history
 
     session = session_from(ctx)
     if env is not None:

@@ -11,7 +11,7 @@ from engine.cli.common import OutputFormat, OutputOption, console, emit_json, se
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from engine.pullrequests import Assessment
+    from engine.promotion.pullrequests import Assessment
 
 pr_app = typer.Typer(
     help="Promotions opened as pull requests (`promote SRC DST --pr`): status and merge.",
@@ -28,7 +28,7 @@ def status(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Open promotion pull requests: plan, DST's gates now, reviews and checks."""
-    from engine.pullrequests import promotion_pull_requests
+    from engine.promotion.pullrequests import promotion_pull_requests
 
     session = session_from(ctx)
     if dst is not None:
@@ -55,7 +55,7 @@ def merge(
     Exit 3 when a gate blocks, 1 when the provider's reviews or checks are not green or it
     refuses the merge.
     """
-    from engine.pullrequests import merge_pull_request
+    from engine.promotion.pullrequests import merge_pull_request
 
     assessment = merge_pull_request(session_from(ctx), reference)
     if output is OutputFormat.json:

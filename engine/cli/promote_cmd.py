@@ -16,14 +16,14 @@ from engine.cli.common import (
 )
 from engine.cli.views import PrintingReporter
 from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
-from engine.locking import DEFAULT_WAIT_SECONDS
+from engine.promotion.locking import DEFAULT_WAIT_SECONDS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from engine.interfaces import ReconcileReport
     from engine.model import Plan
-    from engine.promotion import HopResult
+    from engine.promotion.hops import HopResult
     from engine.session import Session
 
 
@@ -100,11 +100,11 @@ def run_promote(
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
     from engine.cli.views import hop_json, show_result
-    from engine.promotion import PromoteOptions, promote
+    from engine.promotion.hops import PromoteOptions, promote
 
     session = session_from(ctx)
     if reconcile:
-        from engine.reconcile import targeted
+        from engine.reconcile.reconciler import targeted
 
         targeted(session, [dst])  # no target: refuse before anything is written
     options = PromoteOptions(
@@ -144,7 +144,7 @@ def _reconcile_dst(session: Session, dst: str, results: list[HopResult]) -> list
         return []
     if results[-1].status not in ("promoted", "unchanged"):
         return []
-    from engine.reconcile import reconcile_many
+    from engine.reconcile.reconciler import reconcile_many
 
     return reconcile_many(session, [dst])
 
@@ -157,7 +157,7 @@ def _show_reconciled(out: Console, reports: list[ReconcileReport]) -> None:
 
 
 def _reconcile_exit(reports: list[ReconcileReport]) -> int:
-    from engine.reconcile import succeeded
+    from engine.reconcile.reconciler import succeeded
 
     return 0 if all(succeeded(r) for r in reports) else EXIT_FAILURE
 

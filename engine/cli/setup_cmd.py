@@ -24,7 +24,7 @@ def init(
 
 def validate(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:
     """Check the graph file and that every environment renders."""
-    from engine.state import read_state
+    from engine.versions.state import read_state
 
     session = session_from(ctx)
     rendered = {}
@@ -55,10 +55,10 @@ def render(
     On stdout Secret values are shown as `sha256:…` digests unless --show-secrets; files written
     with --out hold the real values (they are meant to be applied).
     """
-    from engine.rendering import write_objects
+    from engine.reconcile.rendering import write_objects
     from engine.secrets import mask_secrets
-    from engine.state import render_objects
-    from engine.yamlio import dump_all
+    from engine.versions.state import render_objects
+    from engine.yamlfiles.yamlio import dump_all
 
     session = session_from(ctx)
     objects = render_objects(session.plugins, session.root, session.environment(env))

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
     from engine.interfaces import ReconcileReport
     from engine.model import Plan, Verdict
-    from engine.promotion import HopResult
+    from engine.promotion.hops import HopResult
 
 OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
 ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
@@ -169,7 +169,7 @@ def report_json(report: ReconcileReport) -> dict[str, Any]:
 
 
 def report_lines(report: ReconcileReport) -> list[str]:
-    from engine.reconcile import succeeded
+    from engine.reconcile.reconciler import succeeded
 
     counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[:4])
     extra = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[4:] if report.count(a))

@@ -1,7 +1,8 @@
 """`- approval: {required: 2, distinct_from_promoter: true, approvers: ["*@example.com"]}`.
 
 Counts distinct approvers of *this* plan, recorded by `promote approve SRC DST` since the last
-promotion into DST (see `engine.approvals`). Not enough approvals is `pending`: it may pass later.
+promotion into DST (see `engine.gates.approvals`). Not enough approvals is `pending`: it may
+pass later.
 With `from: pull_request` it counts the approving reviews of the promotion's pull request instead
 (`promote pr merge`), by reviewer login; `distinct_from_promoter` compares with the PR's author.
 `signed: true, keys: FILE` counts only approvals signed by their author's key in FILE.
@@ -44,7 +45,7 @@ class Approval:
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
         if (options or {}).get("from") == "pull_request":
             return self._from_reviews(context, options)
-        from engine.approvals import approvals_of, count_approvals
+        from engine.gates.approvals import approvals_of, count_approvals
 
         approvals = approvals_of(
             context.repo, context.src.name, context.dst.name, context.plan_hash
@@ -57,8 +58,8 @@ class Approval:
         return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=count.counted)
 
     def _from_reviews(self, context: GateContext, options: Any) -> Verdict:
-        from engine.approvals import Approval as Given
-        from engine.approvals import count_approvals
+        from engine.gates.approvals import Approval as Given
+        from engine.gates.approvals import count_approvals
 
         if context.pull_request is None or context.review_state is None:
             return Verdict(

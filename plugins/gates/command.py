@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from engine.durations import format_duration, parse_duration
+from engine.config.durations import format_duration, parse_duration
 from engine.interfaces import GateContext
 from engine.model import Outcome, Verdict
 from engine.plugins import hookimpl

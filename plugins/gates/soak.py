@@ -2,14 +2,14 @@
 
 The clock starts at the date of the commit that made SRC run each version (the earlier of its
 author and committer dates: the one `git log` shows, which `git commit --date` sets), found from
-Git alone (`engine.provenance`); the youngest artifact of the plan decides.
+Git alone (`engine.versions.provenance`); the youngest artifact of the plan decides.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.durations import format_duration, parse_duration
+from engine.config.durations import format_duration, parse_duration
 from engine.interfaces import GateContext
 from engine.model import Outcome, Verdict
 from engine.plugins import hookimpl
@@ -26,7 +26,7 @@ class Soak:
         return None
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
-        from engine.provenance import pinned_since
+        from engine.versions.provenance import pinned_since
 
         required = parse_duration(options)
         if context.plugins is None:

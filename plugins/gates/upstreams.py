@@ -22,7 +22,7 @@ class Upstreams:
         return None
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
-        from engine.provenance import environment_inputs, versions_at
+        from engine.versions.provenance import environment_inputs, versions_at
 
         if context.plugins is None:
             raise RuntimeError("the upstreams gate needs the loaded plugins in its context")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from engine.errors import ScmError
 from engine.interfaces import PullRequest, Review, ReviewState
 from engine.plugins import hookimpl
-from engine.scm import request_json, require, token_from
+from engine.repository.scm import request_json, require, token_from
 
 NAME = "github"
 DEFAULT_API_URL = "https://api.github.com"

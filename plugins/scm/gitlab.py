@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from engine.errors import ScmError
 from engine.interfaces import PullRequest, Review, ReviewState
 from engine.plugins import hookimpl
-from engine.scm import request_json, require, token_from
+from engine.repository.scm import request_json, require, token_from
 
 NAME = "gitlab"
 DEFAULT_API_URL = "https://gitlab.com/api/v4"

@@ -17,9 +17,9 @@ from typing import Any
 from engine.errors import ConfigError, PromoteError
 from engine.interfaces import DiffReport, ObjectResult, ReconcileReport, TargetContext, TargetStatus
 from engine.plugins import hookimpl
-from engine.rendering import rendered_files
+from engine.reconcile.rendering import rendered_files
 from engine.secrets import digest, mask_secret
-from engine.yamlio import dump_all, load_safe
+from engine.yamlfiles.yamlio import dump_all, load_safe
 
 OPTIONS = ("kind", "branch", "path")
 ENV_TRAILER = "Promote-Rendered-Env"

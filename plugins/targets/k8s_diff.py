@@ -6,7 +6,7 @@ import difflib
 from typing import Any
 
 from engine.secrets import mask_secret
-from engine.yamlio import dump_all
+from engine.yamlfiles.yamlio import dump_all
 from plugins.targets.k8s_objects import ObjectRef
 
 

@@ -31,7 +31,7 @@ from plugins.targets.k8s_objects import (
 )
 
 if TYPE_CHECKING:
-    from engine.kube import KubeClient, ResourceInfo
+    from engine.reconcile.kube import KubeClient, ResourceInfo
     from plugins.targets.kubernetes import KubeOptions
 
 _CONFLICT_MANAGER = re.compile(r'conflict with "([^"]+)"')
@@ -80,7 +80,7 @@ class Run:
     def _resolve(
         self, api_version: str, kind: str, crd_kinds: dict[tuple[str, str], ResourceInfo]
     ) -> tuple[ResourceInfo, bool]:
-        from engine.kube import KubeError
+        from engine.reconcile.kube import KubeError
 
         try:
             return self.kube.resource(api_version, kind), True
@@ -105,7 +105,7 @@ class Run:
         return live
 
     def _served(self, ref: ObjectRef) -> ResourceInfo | None:
-        from engine.kube import KubeError
+        from engine.reconcile.kube import KubeError
 
         try:
             return self.kube.resource(ref.api_version, ref.kind)
@@ -181,7 +181,7 @@ class Run:
     def _apply_all(
         self, items: list[Desired], report: ReconcileReport, failures: list[str]
     ) -> None:
-        from engine.kube import KubeError
+        from engine.reconcile.kube import KubeError
 
         for item in items:
             if self._in_sync(item):
@@ -200,7 +200,7 @@ class Run:
             self.changed.add(item.ref)
 
     def _apply_one(self, item: Desired) -> str:
-        from engine.kube import KubeError
+        from engine.reconcile.kube import KubeError
 
         dry_run = self.context.dry_run
         if dry_run and not self._server_can_dry_run(item):
@@ -243,7 +243,7 @@ class Run:
 
     def _wait_for_kinds(self) -> None:
         """After CRDs are applied, wait (bounded) until the cluster serves their kinds."""
-        from engine.kube import KubeError
+        from engine.reconcile.kube import KubeError
 
         pending = [d for d in self.desired if not d.served]
         deadline = time.monotonic() + min(self.options.timeout, 60.0)
@@ -338,7 +338,7 @@ def _explain(err: Any, options: KubeOptions) -> str:
 
 def _crd_kinds(objects: list[dict[str, Any]]) -> dict[tuple[str, str], ResourceInfo]:
     """Kinds that CRDs in this change define, so their objects resolve before the CRD exists."""
-    from engine.kube import ResourceInfo
+    from engine.reconcile.kube import ResourceInfo
 
     kinds: dict[tuple[str, str], ResourceInfo] = {}
     for obj in objects:

@@ -2,7 +2,7 @@
 
     target: {kind: kubernetes, context: prod, namespace: shop, prune: true}
 
-The kubernetes client is imported only when a target method runs (through engine.kube).
+The kubernetes client is imported only when a target method runs (through engine.reconcile.kube).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.durations import parse_seconds
+from engine.config.durations import parse_seconds
 from engine.errors import ConfigError, PromoteError
 from engine.interfaces import DiffReport, ReconcileReport, TargetContext, TargetStatus
 from engine.plugins import hookimpl
 
 if TYPE_CHECKING:
-    from engine.kube import KubeClient
+    from engine.reconcile.kube import KubeClient
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -90,7 +90,7 @@ def options_problem(options: Mapping[str, Any]) -> str | None:
 
 @contextmanager
 def connected(options: KubeOptions) -> Iterator[KubeClient]:
-    from engine.kube import connect  # lazily: the kubernetes client is heavy to import
+    from engine.reconcile.kube import connect  # lazily: the kubernetes client is heavy to import
 
     kube = connect(
         kubeconfig=options.kubeconfig,

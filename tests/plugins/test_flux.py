@@ -11,9 +11,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from engine.envfiles import EnvFiles
 from engine.plugins import load_plugins
-from engine.state import read_pins
+from engine.versions.state import read_pins
+from engine.yamlfiles.envfiles import EnvFiles
 from plugins.flux import Flux
 from tests.gated import commit_at, graph, verdicts
 from tests.helpers import git, kustomize_build, write_tree

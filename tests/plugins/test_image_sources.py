@@ -8,10 +8,10 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 
-from engine.envfiles import EnvFiles
 from engine.model import ArtifactRef
-from engine.planner import apply_edits
 from engine.plugins import load_plugins
+from engine.promotion.planner import apply_edits
+from engine.yamlfiles.envfiles import EnvFiles
 from plugins.kustomize_images import KustomizeImages
 from tests.plugins.test_sources import pins_in, rewrite
 

@@ -6,11 +6,11 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from engine.envfiles import EnvFiles
 from engine.model import ArtifactRef
-from engine.planner import apply_edits
 from engine.plugins import load_plugins
-from engine.state import read_pins
+from engine.promotion.planner import apply_edits
+from engine.versions.state import read_pins
+from engine.yamlfiles.envfiles import EnvFiles
 from tests.helpers import write_tree
 
 

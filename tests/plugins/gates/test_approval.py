@@ -1,4 +1,4 @@
-from tests.engine.test_approvals import as_user
+from tests.engine.gates.test_approvals import as_user
 from tests.gated import DEPLOYMENT, commit_at, trailers, verdicts
 from tests.helpers import commit_count
 

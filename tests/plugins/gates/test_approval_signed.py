@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.test_approvals import as_user
+from tests.engine.gates.test_approvals import as_user
 from tests.gated import verdicts
 from tests.helpers import git, sign_with, ssh_signing_key
 

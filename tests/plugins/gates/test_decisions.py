@@ -9,7 +9,7 @@ import pytest
 
 import engine.plugins
 from tests import processes
-from tests.engine.test_approvals import as_user
+from tests.engine.gates.test_approvals import as_user
 from tests.gated import trailers, verdicts
 from tests.helpers import commit_count, git
 

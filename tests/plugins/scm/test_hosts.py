@@ -112,7 +112,7 @@ def test_a_missing_repository_or_token_is_a_usage_error(monkeypatch, pr_repo):
     ],
 )
 def test_the_host_is_recognised_from_the_remote_url(url, expected):
-    from engine.scm import host_and_path
+    from engine.repository.scm import host_and_path
 
     plugins = load_plugins(autoload=False)
     host, path = host_and_path(url)

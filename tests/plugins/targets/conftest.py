@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from engine.gitrepo import GitRepo
 from engine.interfaces import DiffReport, ReconcileReport, TargetContext
 from engine.model import Environment
+from engine.repository.gitrepo import GitRepo
 from plugins.renderers import Plain
 from plugins.targets.kubernetes import KubernetesTarget
 from tests.fake_k8s import FakeApiServer

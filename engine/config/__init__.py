@@ -1,0 +1,1 @@
+"""The graph file: loading, validating, the promotion graph, durations."""

@@ -1,0 +1,218 @@
+"""Find, load and validate the graph file. Every error names file:line:column."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from engine.errors import ConfigError, Location, UsageError
+from engine.model import Environment, GateSpec
+from engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
+from engine.yamlfiles.yamlio import CommentedMap, dump_json_compatible, load_round_trip, read_text
+
+DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
+DEFAULT_PUSH_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    file: Path
+    repo_root: Path
+    environments: dict[str, Environment]
+    push_attempts: int = DEFAULT_PUSH_ATTEMPTS
+    scm: dict[str, Any] | None = None  # the `scm:` mapping: where pull requests are opened
+    scm_location: Location | None = None
+
+
+def find_config(start: Path, explicit: Path | None = None) -> Path:
+    """`--config` if given, else environments/graph.yaml found walking up like git finds .git."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UsageError(f"config file not found: {explicit}")
+        return explicit.resolve()
+    for directory in (start.resolve(), *start.resolve().parents):
+        candidate = directory / DEFAULT_CONFIG
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"no {DEFAULT_CONFIG} in {start} or any parent directory: run `promote init DIR` "
+        "to create a repository from the example, or name the file with --config"
+    )
+
+
+def find_repo_root(path: Path) -> Path:
+    for directory in (path, *path.parents):
+        if (directory / ".git").exists():
+            return directory
+    raise UsageError(f"{path} is not inside a Git repository")
+
+
+def schema_text() -> str:
+    """The JSON Schema of the graph file, as shipped in the package."""
+    return resources.files("engine").joinpath("schema/graph.schema.json").read_text("utf-8")
+
+
+@cache
+def graph_schema() -> dict[str, Any]:
+    return json.loads(schema_text())
+
+
+def load_config(file: Path) -> GraphConfig:
+    """Parse and schema-check the graph file. Plugin-dependent checks live in `validate`."""
+    repo_root = find_repo_root(file.parent)
+    shown = _shown(file, repo_root)
+    documents = load_round_trip(read_text(file, shown), shown)
+    if len(documents) != 1 or not isinstance(documents[0], CommentedMap):
+        raise ConfigError(
+            "expected one YAML mapping with an `environments:` key", location=Location(shown)
+        )
+    root = documents[0]
+    _check_schema(root, shown)
+    environments = {
+        name: _environment(name, node, root["environments"], shown, repo_root)
+        for name, node in root["environments"].items()
+    }
+    _refuse_shared_paths(environments, root["environments"], shown)
+    push = root.get("push") or {}
+    attempts = int(push.get("attempts", DEFAULT_PUSH_ATTEMPTS))
+    if "scm" not in root:
+        return GraphConfig(file, repo_root, environments, attempts)
+    scm = dump_json_compatible(root["scm"])
+    return GraphConfig(
+        file, repo_root, environments, attempts, scm, _locate(root, ["scm", "provider"], shown)
+    )
+
+
+def reserved_names() -> frozenset[str]:
+    """Names `promote SRC DST` would read as a command: the commands the CLI registers."""
+    from engine.cli.app import command_names  # lazy: the CLI imports this module
+
+    return command_names()
+
+
+def _refuse_shared_paths(
+    environments: dict[str, Environment], parent: CommentedMap, shown: str
+) -> None:
+    """Two environments in one directory would promote into each other's files."""
+    owner: dict[PurePosixPath, str] = {}
+    for name, env in environments.items():
+        if env.path in owner:
+            raise ConfigError(
+                f"environments {owner[env.path]!r} and {name!r} have the same path {env.path}",
+                location=_locate(parent, [name, "path"], shown),
+            )
+        owner[env.path] = name
+
+
+def _shown(file: Path, repo_root: Path) -> str:
+    try:
+        return file.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return str(file)
+
+
+def _check_schema(root: CommentedMap, shown: str) -> None:
+    from jsonschema import Draft202012Validator  # heavy-ish; only needed here
+
+    validator = Draft202012Validator(graph_schema())
+    errors = sorted(validator.iter_errors(dump_json_compatible(root)), key=lambda e: e.path)
+    if not errors:
+        return
+    error = errors[0]
+    node_path = list(error.absolute_path)
+    message = _schema_message(error)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - allowed)
+        if unknown:
+            message = f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+            node_path.append(unknown[0])
+    raise ConfigError(message, location=_locate(root, node_path, shown))
+
+
+def _schema_message(error: Any) -> str:
+    where = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        return f"{where or 'file'}: {error.message}"
+    return f"{where}: {error.message}" if where else error.message
+
+
+def _locate(root: Any, node_path: list[Any], shown: str) -> Location:
+    """The line/column of the deepest node on `node_path` that has position marks."""
+    node, line, column = root, 0, 0
+    for step in node_path:
+        try:
+            if isinstance(node, CommentedMap):
+                line, column = node.lc.key(step)
+            else:
+                line, column = node.lc.item(step)
+            node = node[step]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return Location(shown, line + 1, column + 1)
+
+
+def _environment(
+    name: str, node: CommentedMap, parent: CommentedMap, shown: str, repo_root: Path
+) -> Environment:
+    location = _locate(parent, [name], shown)
+    if name in reserved_names():
+        raise ConfigError(
+            f"environment name {name!r} collides with the command `promote {name}`",
+            location=location,
+        )
+    path = _env_path(node, shown, repo_root)
+    upstreams = node.get("from", [])
+    upstreams = (upstreams,) if isinstance(upstreams, str) else tuple(upstreams)
+    return Environment(
+        name=name,
+        path=path,
+        upstreams=upstreams,
+        renderer=node.get("renderer") or _default_renderer(repo_root / path),
+        gates=_gates(node, shown),
+        target=dump_json_compatible(node["target"]) if "target" in node else None,
+        labels=dict(node.get("labels", {})),
+        allow_force=bool(node.get("allow_force", True)),
+        location=location,
+    )
+
+
+def _env_path(node: CommentedMap, shown: str, repo_root: Path) -> PurePosixPath:
+    raw = str(node["path"])
+    location = _locate(node, ["path"], shown)
+    candidate = (repo_root / raw).resolve()
+    root = repo_root.resolve()
+    if os.path.isabs(raw) or not candidate.is_relative_to(root):
+        raise ConfigError(f"path {raw!r} is outside the repository", location=location)
+    if not candidate.is_dir():
+        raise ConfigError(f"path {raw!r} does not exist or is not a directory", location=location)
+    relative = candidate.relative_to(root)
+    if relative == Path(".") or relative.parts[0] == ".git":
+        raise ConfigError(
+            f"path {raw!r} must be a directory inside the repository", location=location
+        )
+    return PurePosixPath(relative.as_posix())
+
+
+def _default_renderer(directory: Path) -> str:
+    kustomized = any((directory / name).is_file() for name in KUSTOMIZATION_NAMES)
+    return "kustomize" if kustomized else "plain"
+
+
+def _gates(node: CommentedMap, shown: str) -> tuple[GateSpec, ...]:
+    gates = node.get("gates", [])
+    specs = []
+    for index, entry in enumerate(gates):
+        gate_name, options = next(iter(entry.items()))
+        if len(entry) > 1:
+            # `- command: [...]` followed by `  timeout: 30s`: the first key names the gate and
+            # the gate gets the whole entry, so its settings can sit beside its main value.
+            options = entry
+        location = _locate(gates, [index], shown)
+        specs.append(GateSpec(str(gate_name), dump_json_compatible(options), location))
+    return tuple(specs)

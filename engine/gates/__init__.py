@@ -1,0 +1,1 @@
+"""Evaluating gates and counting approvals."""

@@ -1,0 +1,1 @@
+"""`promote SRC DST`: plan, land atomically, push, pull requests, commit trailers."""

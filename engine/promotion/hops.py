@@ -1,0 +1,287 @@
+"""`promote SRC DST`: plan, gate, edit DST's own files, re-render, and commit once per hop."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Protocol
+
+from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryError, UsageError
+from engine.gates.gating import blocking, evaluate_gates, gate_context
+from engine.model import Environment, Outcome, Plan, Verdict
+from engine.plugins import notify
+from engine.promotion.landing import land, recover_interrupted
+from engine.promotion.locking import DEFAULT_WAIT_SECONDS, repository_lock
+from engine.promotion.planner import make_plan
+from engine.promotion.pullrequests import Opened, open_pull_request
+from engine.promotion.pushing import catch_up_before_planning, publish
+from engine.promotion.trailers import Decisions, message, new_promotion_id
+from engine.session import Session
+from engine.versions.state import EnvState, read_states
+
+REPLAN_ATTEMPTS = 3
+LOCK_WAIT_NOTICE_SECONDS = 0.5  # queueing behind another run is worth a word
+
+
+@dataclass(frozen=True)
+class PromoteOptions:
+    only: tuple[str, ...] = ()
+    via: str | None = None
+    dry_run: bool = False
+    force: bool = False
+    reason: str | None = None
+    wait_lock: float = DEFAULT_WAIT_SECONDS
+    push: bool = False
+    keep_local: bool = False
+    pr: bool = False  # open a pull request instead of moving the branch (pullrequests.py)
+    detached_ok: bool = False
+    no_verify: bool = False  # skip the user's pre-commit and commit-msg hooks, like git's flag
+
+
+@dataclass(frozen=True)
+class HopResult:
+    plan: Plan
+    verdicts: tuple[Verdict, ...]
+    status: str  # "promoted" | "pr-opened" | "unchanged" | "dry-run" | "blocked" | "declined"
+    commit: str | None = None
+    promotion_id: str | None = None
+    forced: bool = False
+    pushed_to: str | None = None  # "origin/main" once `--push` published it
+    pull_request: Opened | None = None  # with `--pr`
+
+
+class Reporter(Protocol):
+    def plan(self, plan: Plan) -> None: ...
+    def verdicts(self, plan: Plan, verdicts: Sequence[Verdict]) -> None: ...
+    def confirm(self, plan: Plan) -> bool: ...
+
+
+def promote(
+    session: Session, src: str, dst: str, options: PromoteOptions, reporter: Reporter
+) -> list[HopResult]:
+    """Walk the unique shortest path hop by hop; stop at the first hop that does not land."""
+    if options.force and not options.reason:
+        raise UsageError("--force needs --reason TEXT: a bypass is always recorded with its reason")
+    path = session.graph.path(src, dst, options.via)
+    if options.pr and (options.push or len(path) > 2):
+        raise UsageError(
+            "--pr opens one pull request for one hop (SRC an upstream of DST), without --push"
+        )
+    if not (options.dry_run or options.detached_ok) and session.repo.branch() is None:
+        raise RepositoryError(
+            "HEAD is detached: a promotion commit would belong to no branch; check out the "
+            "branch to promote on, or pass --detached-ok"
+        )
+    results: list[HopResult] = []
+    carried: dict | None = None
+    for hop_src, hop_dst in pairwise(path):
+        # Plan, gates and write of one hop happen under the repository's lock, so that two
+        # promotions never plan on the same tree and both commit.
+        with repository_lock(session.repo.git_dir, options.wait_lock) as waited:
+            if waited >= LOCK_WAIT_NOTICE_SECONDS:
+                print(f"promote: waited {waited:.1f}s for the repository lock", file=sys.stderr)
+            recover_interrupted(session)
+            session.repo.refuse_index_lock()
+            refuse_dirty(session, [session.environment(name) for name in path])
+            result, carried = _hop_and_publish(
+                session, hop_src, hop_dst, options, reporter, carried
+            )
+        results.append(result)
+        if result.status in ("blocked", "declined"):
+            break
+    return results
+
+
+def _hop_and_publish(
+    session: Session,
+    src: str,
+    dst: str,
+    options: PromoteOptions,
+    reporter: Reporter,
+    carried: dict | None,
+) -> tuple[HopResult, dict | None]:
+    """The hop, and with `--push` the fetch before it and the push after it."""
+    if not options.push or options.dry_run:
+        return _hop_until_landed(session, src, dst, options, reporter, carried)
+    remote = catch_up_before_planning(session)
+    result, carried = _hop_until_landed(session, src, dst, options, reporter, carried)
+    if result.status not in ("promoted", "unchanged"):
+        return result, carried
+
+    def replan() -> HopResult:
+        return _hop_until_landed(session, src, dst, options, reporter, None)[0]
+
+    pushed = publish(
+        session,
+        remote,
+        result,
+        replan,
+        attempts=session.config.push_attempts,
+        keep_local=options.keep_local,
+    )
+    return dataclasses.replace(pushed, pushed_to=str(remote)), carried
+
+
+def _hop_until_landed(
+    session: Session,
+    src: str,
+    dst: str,
+    options: PromoteOptions,
+    reporter: Reporter,
+    carried: dict | None,
+) -> tuple[HopResult, dict | None]:
+    """A hop whose branch moved between plan and commit is planned (and gated) again."""
+    for _attempt in range(REPLAN_ATTEMPTS - 1):
+        try:
+            return _hop(session, src, dst, options, reporter, carried)
+        except BranchMoved as exc:
+            print(f"promote: {exc.message}; planning again", file=sys.stderr)
+    return _hop(session, src, dst, options, reporter, carried)
+
+
+def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
+    dirty = session.repo.dirty_paths(env.path for env in environments)
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
+        raise RepositoryError(
+            f"uncommitted changes under the environments' paths: {shown}; "
+            "commit or stash them first"
+        )
+
+
+def _hop(
+    session: Session,
+    src: str,
+    dst: str,
+    options: PromoteOptions,
+    reporter: Reporter,
+    carried: dict | None,
+) -> tuple[HopResult, dict | None]:
+    plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
+    notify(session.plugins.pm, "promote_plan_ready", plan=plan)
+    reporter.plan(plan)
+    next_carry = src_state.versions if options.dry_run else None
+    if plan.empty:
+        return HopResult(plan, (), "unchanged"), next_carry
+    context = gate_context(session, plan)
+    verdicts = evaluate_gates(session, context)
+    notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
+    reporter.verdicts(plan, verdicts)
+    stopped = _stop_before_writing(
+        plan, _blocking(verdicts, options), options, context.dst, reporter
+    )
+    if stopped is not None:
+        return HopResult(plan, tuple(verdicts), stopped), next_carry
+    return _land_hop(session, plan, dst_state, context.now, verdicts, options), None
+
+
+def plan_hop(
+    session: Session,
+    src: str,
+    dst: str,
+    only: Sequence[str] = (),
+    carried: dict | None = None,
+) -> tuple[Plan, EnvState, EnvState]:
+    """The plan of one hop from the working tree, with both environments' states."""
+    # HEAD before the files: a commit landing in between makes the landing's compare-and-swap
+    # fail instead of mixing a newer tree into a commit on an older base.
+    head = session.repo.head()
+    src_state, dst_state = read_states(
+        session.plugins, session.root, [session.environment(src), session.environment(dst)]
+    )
+    if carried is not None:  # a dry run did not land the previous hop: carry its versions on
+        src_state = _with_carried(src_state, carried)
+    plan = make_plan(session.plugins, src_state, dst_state, head, only)
+    return plan, src_state, dst_state
+
+
+def _stop_before_writing(
+    plan: Plan,
+    blocked: list[Verdict],
+    options: PromoteOptions,
+    dst: Environment,
+    reporter: Reporter,
+) -> str | None:
+    """Why this hop ends without a commit ("blocked", "dry-run", "declined"), or None."""
+    if blocked and not options.force:
+        return "blocked"
+    if blocked and not dst.allow_force:
+        raise GateBlocked(f"environment {dst.name!r} does not allow --force (allow_force: false)")
+    if options.dry_run:
+        return "dry-run"
+    if not reporter.confirm(plan):
+        return "declined"
+    return None
+
+
+def _blocking(verdicts: list[Verdict], options: PromoteOptions) -> list[Verdict]:
+    """A pull request is a proposal: a pending gate (approvals, soak) may pass before the merge,
+    which evaluates every gate again; only a failed gate keeps it from being opened."""
+    return [v for v in blocking(verdicts) if not (options.pr and v.outcome is Outcome.PENDING)]
+
+
+def _land_hop(
+    session: Session,
+    plan: Plan,
+    dst_state: EnvState,
+    now: datetime,
+    verdicts: list[Verdict],
+    options: PromoteOptions,
+) -> HopResult:
+    forced = bool(_blocking(verdicts, options))
+    decisions = Decisions(
+        verdicts=tuple(verdicts),
+        approvers=tuple(dict.fromkeys(a for v in verdicts for a in v.approvers)),
+        forced_reason=options.reason if forced else None,
+    )
+    promotion_id = new_promotion_id(now)
+    if options.pr:
+        text = message(plan, promotion_id, decisions)
+        opened = open_pull_request(session, plan, dst_state, text, promotion_id, verdicts)
+        return HopResult(
+            plan, tuple(verdicts), "pr-opened", opened.commit, promotion_id, forced, None, opened
+        )
+    # Source and destination share one branch here, so the source commit is also the base.
+    commit = land(
+        session,
+        plan,
+        dst_state.env,
+        message(plan, promotion_id, decisions),
+        plan.source_commit,
+        run_hooks=not options.no_verify,
+    )
+    _notify_promoted(session, plan, commit, promotion_id)
+    return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced)
+
+
+def _with_carried(state: EnvState, carried: dict) -> EnvState:
+    versions = dict(state.versions)
+    versions.update({ref: v for ref, v in carried.items() if ref in versions})
+    return dataclasses.replace(state, versions=versions)
+
+
+def _notify_promoted(session: Session, plan: Plan, commit: str, promotion_id: str) -> None:
+    try:
+        notify(
+            session.plugins.pm,
+            "promote_promoted",
+            plan=plan,
+            commit=commit,
+            promotion_id=promotion_id,
+        )
+    except PromoteError as exc:  # the commit has landed; a notifier cannot undo it
+        print(f"promote: warning: {exc}", file=sys.stderr)
+
+
+__all__ = [
+    "HopResult",
+    "PromoteOptions",
+    "Reporter",
+    "plan_hop",
+    "promote",
+    "refuse_dirty",
+]

@@ -1,0 +1,157 @@
+"""The promotion commit message and its trailers: written here, read back here.
+
+Git itself parses the trailers (`%(trailers)` in `git log`), so anything that
+`git interpret-trailers --parse` understands, we understand.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from engine.model import Plan, Verdict
+from engine.repository.gitrepo import CommitInfo, GitRepo
+
+ID = "Promote-Id"
+FROM = "Promote-From"
+TO = "Promote-To"
+SOURCE_COMMIT = "Promote-Source-Commit"
+ARTIFACT = "Promote-Artifact"
+GATE = "Promote-Gate"
+APPROVED_BY = "Promote-Approved-By"
+FORCED = "Promote-Forced"
+SUBJECT_ARTIFACTS = 3
+
+
+def new_promotion_id(now: datetime | None = None) -> str:
+    """Sortable by time, unique by randomness: 20261124T070102Z-3f9a1c."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What gates decided for this promotion, recorded in the trailers."""
+
+    verdicts: tuple[Verdict, ...] = ()
+    approvers: tuple[str, ...] = ()
+    forced_reason: str | None = None
+
+
+def subject(plan: Plan) -> str:
+    parts = [f"{c.ref.name} {c.old} → {c.new}" for c in plan.changes[:SUBJECT_ARTIFACTS]]
+    more = len(plan.changes) - SUBJECT_ARTIFACTS
+    if more > 0:
+        parts.append(f"and {more} more")
+    return f"promote({plan.dst}): " + ", ".join(parts)
+
+
+def message(plan: Plan, promotion_id: str, decisions: Decisions = Decisions()) -> str:
+    body = [f"Promote {plan.dst} to the versions {plan.src} runs at {plan.source_commit[:12]}.", ""]
+    for change in plan.changes:
+        files = ", ".join(change.files)
+        body.append(f"- {change.ref}: {change.old} → {change.new} ({change.how} in {files})")
+    trailers = [
+        (ID, promotion_id),
+        (FROM, plan.src),
+        (TO, plan.dst),
+        (SOURCE_COMMIT, plan.source_commit),
+        *((ARTIFACT, f"{c.ref.kind} {c.ref.name} {c.old} -> {c.new}") for c in plan.changes),
+        *((GATE, f"{v.gate} {v.outcome.value}: {v.reason}") for v in decisions.verdicts),
+        *((APPROVED_BY, approver) for approver in decisions.approvers),
+    ]
+    if decisions.forced_reason is not None:
+        trailers.append((FORCED, decisions.forced_reason))
+    lines = [f"{key}: {_one_line(value)}" for key, value in trailers]
+    return "\n".join([subject(plan), "", *body, "", *lines, ""])
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+@dataclass(frozen=True)
+class ArtifactMove:
+    kind: str
+    name: str
+    old: str
+    new: str
+
+    @classmethod
+    def parse(cls, value: str) -> ArtifactMove:
+        """`kind name OLD -> NEW`; versions may hold spaces (`semver >= 1.8.0`), names do not."""
+        kind, name, versions = value.split(" ", 2)
+        old, arrow, new = versions.partition(" -> ")
+        if not arrow:
+            raise ValueError(f"no ` -> ` in {value!r}")
+        return cls(kind, name, old, new)
+
+
+@dataclass(frozen=True)
+class PromotionRecord:
+    """One promotion, read back from its commit."""
+
+    id: str
+    commit: str
+    when: datetime
+    author: str
+    subject: str
+    src: str
+    dst: str
+    source_commit: str
+    artifacts: tuple[ArtifactMove, ...] = field(default=())
+    gates: tuple[str, ...] = ()
+    approvers: tuple[str, ...] = ()
+    forced: str | None = None
+
+    @classmethod
+    def from_commit(cls, commit: CommitInfo) -> PromotionRecord | None:
+        promotion_id = commit.trailer(ID)
+        if promotion_id is None:
+            return None
+        return cls(
+            id=promotion_id,
+            commit=commit.sha,
+            when=commit.when,
+            author=commit.author_email,
+            subject=commit.subject,
+            src=commit.trailer(FROM) or "",
+            dst=commit.trailer(TO) or "",
+            source_commit=commit.trailer(SOURCE_COMMIT) or "",
+            artifacts=tuple(_moves(commit.trailer_values(ARTIFACT))),
+            gates=tuple(commit.trailer_values(GATE)),
+            approvers=tuple(commit.trailer_values(APPROVED_BY)),
+            forced=commit.trailer(FORCED),
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "commit": self.commit,
+            "when": self.when.isoformat(),
+            "author": self.author,
+            "from": self.src,
+            "to": self.dst,
+            "source_commit": self.source_commit,
+            "artifacts": [vars(a) for a in self.artifacts],
+            "gates": list(self.gates),
+            "approvers": list(self.approvers),
+            "forced": self.forced,
+        }
+
+
+def _moves(values: list[str]) -> list[ArtifactMove]:
+    moves = []
+    for value in values:
+        try:
+            moves.append(ArtifactMove.parse(value))
+        except ValueError:
+            continue  # a hand-written trailer we cannot read is not ours to fail on
+    return moves
+
+
+def read_history(repo: GitRepo) -> list[PromotionRecord]:
+    """Every promotion reachable from HEAD, newest first, read from its trailers."""
+    commits = repo.log(grep=f"^{ID}:")
+    return [r for c in commits if (r := PromotionRecord.from_commit(c)) is not None]

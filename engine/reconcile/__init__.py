@@ -1,0 +1,1 @@
+"""Rendering, applying to Kubernetes, watching, leader election."""

@@ -1,0 +1,1 @@
+"""Git (the only GitPython importer), hooks, and code hosts."""

@@ -1,0 +1,1 @@
+"""What a version means and what each environment runs and pins."""

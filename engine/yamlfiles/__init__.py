@@ -1,0 +1,1 @@
+"""Environments' YAML files: reading them as kustomize does, byte-exact edits, overrides."""
