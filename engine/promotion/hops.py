@@ -60,13 +60,35 @@ class Reporter(Protocol):
     def confirm(self, plan: Plan) -> bool: ...
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """What every hop of one `promote SRC DST` run shares."""
+
+    session: Session
+    options: PromoteOptions
+    reporter: Reporter
+
+
 def promote(
     session: Session, src: str, dst: str, options: PromoteOptions, reporter: Reporter
 ) -> list[HopResult]:
     """Walk the unique shortest path hop by hop; stop at the first hop that does not land."""
+    path = session.graph.path(src, dst, options.via)
+    _refuse_to_start(session, options, path)
+    walk = _Walk(session, options, reporter)
+    results: list[HopResult] = []
+    carried: dict | None = None
+    for hop_src, hop_dst in pairwise(path):
+        result, carried = _locked_hop(walk, path, hop_src, hop_dst, carried)
+        results.append(result)
+        if result.status in ("blocked", "declined"):
+            break
+    return results
+
+
+def _refuse_to_start(session: Session, options: PromoteOptions, path: list[str]) -> None:
     if options.force and not options.reason:
         raise UsageError("--force needs --reason TEXT: a bypass is always recorded with its reason")
-    path = session.graph.path(src, dst, options.via)
     if options.pr and (options.push or len(path) > 2):
         raise UsageError(
             "--pr opens one pull request for one hop (SRC an upstream of DST), without --push"
@@ -76,44 +98,37 @@ def promote(
             "HEAD is detached: a promotion commit would belong to no branch; check out the "
             "branch to promote on, or pass --detached-ok"
         )
-    results: list[HopResult] = []
-    carried: dict | None = None
-    for hop_src, hop_dst in pairwise(path):
-        # Plan, gates and write of one hop happen under the repository's lock, so that two
-        # promotions never plan on the same tree and both commit.
-        with repository_lock(session.repo.git_dir, options.wait_lock) as waited:
-            if waited >= LOCK_WAIT_NOTICE_SECONDS:
-                print(f"promote: waited {waited:.1f}s for the repository lock", file=sys.stderr)
-            recover_interrupted(session)
-            session.repo.refuse_index_lock()
-            refuse_dirty(session, [session.environment(name) for name in path])
-            result, carried = _hop_and_publish(
-                session, hop_src, hop_dst, options, reporter, carried
-            )
-        results.append(result)
-        if result.status in ("blocked", "declined"):
-            break
-    return results
+
+
+def _locked_hop(
+    walk: _Walk, path: list[str], src: str, dst: str, carried: dict | None
+) -> tuple[HopResult, dict | None]:
+    """Plan, gates and write of one hop under the repository's lock, so that two promotions
+    never plan on the same tree and both commit."""
+    session = walk.session
+    with repository_lock(session.repo.git_dir, walk.options.wait_lock) as waited:
+        if waited >= LOCK_WAIT_NOTICE_SECONDS:
+            print(f"promote: waited {waited:.1f}s for the repository lock", file=sys.stderr)
+        recover_interrupted(session)
+        session.repo.refuse_index_lock()
+        refuse_dirty(session, [session.environment(name) for name in path])
+        return _hop_and_publish(walk, src, dst, carried)
 
 
 def _hop_and_publish(
-    session: Session,
-    src: str,
-    dst: str,
-    options: PromoteOptions,
-    reporter: Reporter,
-    carried: dict | None,
+    walk: _Walk, src: str, dst: str, carried: dict | None
 ) -> tuple[HopResult, dict | None]:
     """The hop, and with `--push` the fetch before it and the push after it."""
+    session, options = walk.session, walk.options
     if not options.push or options.dry_run:
-        return _hop_until_landed(session, src, dst, options, reporter, carried)
+        return _hop_until_landed(walk, src, dst, carried)
     remote = catch_up_before_planning(session)
-    result, carried = _hop_until_landed(session, src, dst, options, reporter, carried)
+    result, carried = _hop_until_landed(walk, src, dst, carried)
     if result.status not in ("promoted", "unchanged"):
         return result, carried
 
     def replan() -> HopResult:
-        return _hop_until_landed(session, src, dst, options, reporter, None)[0]
+        return _hop_until_landed(walk, src, dst, None)[0]
 
     pushed = publish(
         session,
@@ -127,20 +142,15 @@ def _hop_and_publish(
 
 
 def _hop_until_landed(
-    session: Session,
-    src: str,
-    dst: str,
-    options: PromoteOptions,
-    reporter: Reporter,
-    carried: dict | None,
+    walk: _Walk, src: str, dst: str, carried: dict | None
 ) -> tuple[HopResult, dict | None]:
     """A hop whose branch moved between plan and commit is planned (and gated) again."""
     for _attempt in range(REPLAN_ATTEMPTS - 1):
         try:
-            return _hop(session, src, dst, options, reporter, carried)
+            return _hop(walk, src, dst, carried)
         except BranchMoved as exc:
             print(f"promote: {exc.message}; planning again", file=sys.stderr)
-    return _hop(session, src, dst, options, reporter, carried)
+    return _hop(walk, src, dst, carried)
 
 
 def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
@@ -153,14 +163,8 @@ def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
         )
 
 
-def _hop(
-    session: Session,
-    src: str,
-    dst: str,
-    options: PromoteOptions,
-    reporter: Reporter,
-    carried: dict | None,
-) -> tuple[HopResult, dict | None]:
+def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResult, dict | None]:
+    session, options, reporter = walk.session, walk.options, walk.reporter
     plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
     notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)
