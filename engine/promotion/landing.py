@@ -47,14 +47,8 @@ def land(
 ) -> str:
     """Publish the plan as one commit on top of `base`; the new commit's sha."""
     texts = dict(plan.texts)
-    refuse_outside(dst, list(texts))
-    refuse_links(session.root, texts)  # planned earlier; the tree may have changed since
     repo = session.repo
-    with repo.staged_tree(base, texts) as (tree, index_env):
-        if run_hooks:
-            commit_message = before_commit(repo, index_env, commit_message)
-    commit = repo.commit_tree(tree, [base], commit_message)
-    verify_commit(session, dst, plan, commit)
+    commit = build_commit(session, dst, plan, base, commit_message, run_hooks=run_hooks)
     journal = _write_journal(repo.git_dir, commit, list(texts))
     _crash_window("before-ref")
     repo.advance_head(commit, base, f"promote: {plan.src} -> {plan.dst}")
@@ -63,6 +57,29 @@ def land(
     repo.stage_worktree_files(sorted(texts))
     journal.unlink(missing_ok=True)
     after_commit(repo)
+    return commit
+
+
+def build_commit(
+    session: Session,
+    dst: Environment,
+    plan: Plan,
+    base: str,
+    commit_message: str,
+    *,
+    run_hooks: bool,
+) -> str:
+    """The plan's edits as a commit on top of `base`, on no branch yet, verified by rendering
+    DST from it (landing, a pull request's branch and a rebase before a push all build it so)."""
+    texts = dict(plan.texts)
+    refuse_outside(dst, list(texts))
+    refuse_links(session.root, texts)  # planned earlier; the tree may have changed since
+    repo = session.repo
+    with repo.staged_tree(base, texts) as (tree, index_env):
+        if run_hooks:
+            commit_message = before_commit(repo, index_env, commit_message)
+    commit = repo.commit_tree(tree, [base], commit_message)
+    verify_commit(session, dst, plan, commit)
     return commit
 
 

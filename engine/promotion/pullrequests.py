@@ -27,7 +27,7 @@ from engine.errors import (
 from engine.gates.gating import blocking, evaluate_gates, gate_context
 from engine.interfaces import PullRequest, PullRequests, ReviewState
 from engine.model import Environment, Plan, Verdict
-from engine.promotion.landing import refuse_outside, verify_commit
+from engine.promotion.landing import build_commit
 from engine.promotion.planner import make_plan
 from engine.promotion.prbody import pull_request_body, rendered_diff
 from engine.promotion.pushing import Remote
@@ -85,9 +85,7 @@ def open_pull_request(
     remote = Remote(*repo.upstream())
     host = connect(session, remote.name)  # before anything is pushed: no token, no branch
     _refuse_unpublished(session, remote, plan.source_commit)
-    refuse_outside(dst, list(plan.texts))
-    commit = repo.commit_with_files(plan.source_commit, dict(plan.texts), commit_message)
-    verify_commit(session, dst, plan, commit)
+    commit = build_commit(session, dst, plan, plan.source_commit, commit_message, run_hooks=False)
     diff = rendered_diff(session, dst, dst_state.objects, commit)
     body = pull_request_body(plan, verdicts, promotion_id, diff)
     branch = branch_name(dst.name, promotion_id)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from engine.config.graphfile import DEFAULT_PUSH_ATTEMPTS
 from engine.errors import PushFailed, RepositoryError
-from engine.promotion.landing import verify_commit
+from engine.promotion.landing import build_commit
 from engine.session import Session
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def publish(
 ) -> HopResult:
     """Push HEAD, catching up with the remote between attempts; the hop as it finally landed."""
     repo = session.repo
-    before = result.plan.source_commit if result.commit else repo.head()
+    before = repo.resolve(f"{result.commit}^") if result.commit else repo.head()
     problem = ""
     for attempt in range(1, attempts + 1):
         refused = repo.push_head(remote.name, remote.branch)
@@ -92,18 +92,18 @@ def _catch_up(
     if tip is None or repo.is_ancestor(tip, head):
         return result  # the refusal was not a race (a hook, permissions): just retry
     ours = result.commit is not None and head == result.commit
-    if not ours or not repo.is_ancestor(result.plan.source_commit, tip):
+    base = repo.resolve(f"{head}^")  # what the promotion commit was built on
+    if not ours or not repo.is_ancestor(base, tip):
         raise PushFailed(
             f"{remote} moved and the branch has commits of its own besides the promotion; "
             "integrate them first (git pull --rebase), then push"
         )
     dst = session.environment(result.plan.dst)
-    if not repo.changed_between(result.plan.source_commit, tip, [dst.path]):
-        rebased = repo.commit_with_files(tip, dict(result.plan.texts), repo.message_of(head))
-        verify_commit(session, dst, result.plan, rebased)
+    if not repo.changed_between(base, tip, [dst.path]):
+        message = repo.message_of(head)
+        rebased = build_commit(session, dst, result.plan, tip, message, run_hooks=False)
         repo.reset_keep(rebased)
-        plan = dataclasses.replace(result.plan, source_commit=tip)
-        return dataclasses.replace(result, plan=plan, commit=rebased)
+        return dataclasses.replace(result, commit=rebased)
     repo.reset_keep(tip)  # DST changed there: our plan is stale, make it again on the new tip
     return replan()
 
