@@ -149,11 +149,6 @@ class GitRepo:
                 "remove it once no git command runs in this repository"
             )
 
-    def commit_with_files(self, base: str, texts: dict[PurePosixPath, str], message: str) -> str:
-        """A new commit (not on any branch yet): `base`'s tree with `texts` written into it."""
-        with self.staged_tree(base, texts) as (tree, _index):
-            return self.commit_tree(tree, [base], message)
-
     @contextmanager
     def staged_tree(
         self, base: str, texts: dict[PurePosixPath, str]
@@ -167,13 +162,9 @@ class GitRepo:
         links = [path for path, mode in modes.items() if mode == "120000"]
         if links:  # its text would become the link's target
             raise RepositoryError(f"refusing to edit {links[0]}: it is a symbolic link at {base}")
-        with _temporary_index() as env, tempfile.TemporaryDirectory() as scratch:
+        with _temporary_index() as env:
             self.run("read-tree", base, env=env)
-            blobs = self._hash_blobs(Path(scratch), {str(p): t.encode() for p, t in texts.items()})
-            lines = "".join(
-                f"{modes.get(path, '100644')} {sha}\t{path}\n" for path, sha in blobs.items()
-            )
-            self.run("update-index", "--index-info", istream=_stdin(lines), env=env)
+            self._stage_blobs(env, {str(p): t.encode() for p, t in texts.items()}, modes)
             yield self.run("write-tree", env=env).strip(), env
 
     def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
@@ -265,11 +256,6 @@ class GitRepo:
     def checkout_files(self, rev: str, files: Sequence[PurePosixPath]) -> None:
         """Index and working tree of `files` as `rev` has them."""
         self.run("checkout", rev, "--", *[str(f) for f in files])
-
-    def unstage(self, files: Sequence[PurePosixPath]) -> None:
-        """Undo `git add` of files we staged for a commit that did not happen."""
-        if self.repo.head.is_valid():
-            self.repo.git.reset("--quiet", "HEAD", "--", *[str(f) for f in files])
 
     def upstream(self) -> tuple[str, str]:
         """(remote, branch) that `--push` publishes to: the branch's upstream, else origin."""
@@ -472,25 +458,34 @@ class GitRepo:
         if self.branch() == branch:
             raise RepositoryError(f"refusing to write to {branch!r}: it is the checked-out branch")
         root = str(under) in ("", ".")
-        with _temporary_index() as env, tempfile.TemporaryDirectory() as scratch:
+        with _temporary_index() as env:
             if parent and not root:
                 self.run("read-tree", parent, env=env)
                 self.run(
                     "rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", str(under), env=env
                 )
-            entries = self._hash_blobs(Path(scratch), files)
-            lines = "".join(
-                f"100644 {sha}\t{name if root else f'{under}/{name}'}\n"
-                for name, sha in entries.items()
+            self._stage_blobs(
+                env, {name if root else f"{under}/{name}": data for name, data in files.items()}
             )
-            if lines:
-                self.run("update-index", "--index-info", istream=_stdin(lines), env=env)
             tree = self.run("write-tree", env=env).strip()
         if parent and self.run("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
         commit = self.commit_tree(tree, [parent] if parent else [], message)
         self.run("update-ref", f"refs/heads/{branch}", commit, parent or "0" * 40)
         return commit
+
+    def _stage_blobs(
+        self, env: dict[str, str], files: dict[str, bytes], modes: dict[str, str] | None = None
+    ) -> None:
+        """Store `files` (path → content) as blobs and enter them in the index `env` names,
+        each with its mode in `modes` (a regular file when absent)."""
+        with tempfile.TemporaryDirectory() as scratch:
+            blobs = self._hash_blobs(Path(scratch), files)
+        lines = "".join(
+            f"{(modes or {}).get(path, '100644')} {sha}\t{path}\n" for path, sha in blobs.items()
+        )
+        if lines:
+            self.run("update-index", "--index-info", istream=_stdin(lines), env=env)
 
     def _hash_blobs(self, scratch: Path, files: dict[str, bytes]) -> dict[str, str]:
         """Store every content as a blob in one `git hash-object` run; name → blob sha."""

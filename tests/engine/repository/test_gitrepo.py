@@ -117,7 +117,7 @@ def test_an_approval_of_a_plan_read_from_a_moved_submodule_is_refused(superproje
     assert commit_count(superproject) == commits
 
 
-def test_commit_with_files_never_turns_a_link_into_a_file(tmp_path):
+def test_a_staged_tree_never_turns_a_link_into_a_file(tmp_path):
     from engine.errors import RepositoryError
     from engine.repository.gitrepo import GitRepo
 
@@ -128,6 +128,10 @@ def test_commit_with_files_never_turns_a_link_into_a_file(tmp_path):
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "-m", "prod.yaml links to shared.yaml")
     head = git(root, "rev-parse", "HEAD").strip()
-    with pytest.raises(RepositoryError, match=r"envs/prod\.yaml: it is a symbolic link"):
-        GitRepo(root).commit_with_files(head, {PurePosixPath("envs/prod.yaml"): "a: 2\n"}, "x")
+    edit = {PurePosixPath("envs/prod.yaml"): "a: 2\n"}
+    with (
+        pytest.raises(RepositoryError, match=r"envs/prod\.yaml: it is a symbolic link"),
+        GitRepo(root).staged_tree(head, edit),
+    ):
+        pass
     assert git(root, "ls-tree", "HEAD", "envs/prod.yaml").startswith("120000 ")
