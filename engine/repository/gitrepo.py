@@ -455,7 +455,7 @@ class GitRepo:
         would not change. The update is a compare-and-swap on the branch's old value.
         """
         parent = self.branch_head(branch)
-        if self.branch() == branch:
+        if not self.repo.bare and self.branch() == branch:  # a bare repository checks out none
             raise RepositoryError(f"refusing to write to {branch!r}: it is the checked-out branch")
         root = str(under) in ("", ".")
         with _temporary_index() as env:
@@ -560,10 +560,10 @@ def _commit(record: str) -> CommitInfo:
     )
 
 
-def init_repository(directory: Path) -> GitRepo:
+def init_repository(directory: Path, *, bare: bool = False) -> GitRepo:
     """A new repository with a `main` branch (used by `promote init`)."""
     try:
-        git.Repo.init(directory, initial_branch="main")
+        git.Repo.init(directory, bare=bare, initial_branch="main")
     except git.GitCommandError as exc:
         raise PromoteError(f"git init failed: {exc}") from None
     return GitRepo(directory)
