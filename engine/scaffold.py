@@ -20,7 +20,7 @@ from engine.promotion.planner import apply_edits
 from engine.repository.gitrepo import GitRepo, init_repository
 from engine.yamlfiles.envfiles import YamlDocument, YamlFile
 from engine.yamlfiles.yamledit import insert_key_after
-from engine.yamlfiles.yamlio import CommentedMap, scalar_span
+from engine.yamlfiles.yamlio import CommentedMap, format_scalar, scalar_span
 
 HERE = Path(__file__).resolve().parent
 # A wheel carries the example inside the package (setup.py copies it there); a checkout and an
@@ -107,7 +107,7 @@ def _in_repositories(directory: Path, example: Path) -> Scaffolded:
         span = scalar_span(document.file.index, *env.lc.value("path"))
         assert span is not None  # the example spells every path as a one-line scalar
         return [
-            TextEdit(GRAPH, span.start, span.end, overlays[name]),
+            TextEdit(GRAPH, span.start, span.end, format_scalar(overlays[name], span.style)),
             insert_key_after(document, env, "path", "repo", urls[name]),
         ]
 
