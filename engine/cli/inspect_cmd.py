@@ -75,12 +75,12 @@ def history(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Promotions read back from commit trailers, newest first."""
-    from engine.promotion.trailers import read_history
+    from engine.status import history_everywhere
 
     session = session_from(ctx)
     if env is not None:
         session.environment(env)
-    records = read_history(session.repo)
+    records = history_everywhere(session)
     if env is not None:
         records = [r for r in records if env in (r.dst, r.src)]
     if output is OutputFormat.json:
