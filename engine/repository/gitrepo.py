@@ -441,19 +441,20 @@ class GitRepo:
         """Write the files of `rev` into `directory` — only those under `paths` when given
         (paths missing at `rev` are skipped) — through a temporary index: the repository's own
         index and working tree are not touched."""
-        prefix = f"--prefix={directory}/"
+        # `directory` as the work tree, not `--prefix`: a bare repository (the cache of another
+        # repository, engine.repository.remotes) has none of its own to be relative to.
+        directory.mkdir(parents=True, exist_ok=True)
+        checkout = ("--work-tree", str(directory.resolve()), "checkout-index", "--force")
         with _temporary_index() as env:
             self.run("read-tree", rev, env=env)
             if not paths:
-                self.run("checkout-index", "--all", "--force", prefix, env=env)
+                self.run(*checkout, "--all", env=env)
                 return
             listed = self.run("ls-files", "-z", "--", *[str(p) for p in paths], env=env)
             files = [name for name in listed.split("\0") if name]
             if files:
                 stdin = _stdin("\0".join(files))
-                self.run(
-                    "checkout-index", "--force", "-z", "--stdin", prefix, istream=stdin, env=env
-                )
+                self.run(*checkout, "-z", "--stdin", istream=stdin, env=env)
 
     def tree_files(self, rev: str, under: PurePosixPath) -> dict[str, bytes]:
         """Path (relative to `under`) → content of every file below `under` in `rev`."""
