@@ -21,14 +21,14 @@ import contextlib
 
 from engine.errors import BranchMoved, PushFailed
 from engine.model import Environment, Plan
-from engine.promotion.landing import build_commit
+from engine.promotion.landing import build_commit, crash_window
 from engine.repository.gitrepo import GitRepo
 from engine.repository.places import Place
 from engine.repository.remotes import TRACKING
 from engine.session import Session
 
 # What Git's porcelain push output says when the remote branch is not an ancestor of ours.
-_RACE_MARKERS = ("[rejected]", "non-fast-forward", "fetch first", "stale info")
+_RACE_MARKERS = ("[rejected]", "non-fast-forward", "fetch first", "Updates were rejected")
 
 
 def land_elsewhere(
@@ -46,6 +46,7 @@ def land_elsewhere(
     commit = build_commit(
         session, dst, plan, plan.base_commit, commit_message, run_hooks=hooks, place=place
     )
+    crash_window("before-ref")
     return commit, publish_to_place(place, commit, push=push)
 
 
@@ -74,5 +75,6 @@ def _push(repo: GitRepo, remote: str, commit: str, branch: str, shown: str) -> N
     if refused is None:
         return
     if any(marker in refused for marker in _RACE_MARKERS):
-        raise BranchMoved(f"{shown} branch {branch} moved since it was read ({refused})")
-    raise PushFailed(f"could not push to {shown} branch {branch}: {refused}")
+        raise BranchMoved(f"{shown} branch {branch} moved since it was read")
+    reason = refused.splitlines()[0]  # git's first line says why; the rest is advice
+    raise PushFailed(f"could not push to {shown} branch {branch}: {reason}")

@@ -52,9 +52,9 @@ def land(
     repo = session.repo
     commit = build_commit(session, dst, plan, base, commit_message, run_hooks=run_hooks)
     journal = _write_journal(repo.git_dir, commit, list(texts))
-    _crash_window("before-ref")
+    crash_window("before-ref")
     repo.advance_head(commit, base, f"promote: {plan.src} -> {plan.dst}")
-    _crash_window("after-ref")
+    crash_window("after-ref")
     _write_files(session.root, texts)
     repo.stage_worktree_files(sorted(texts))
     journal.unlink(missing_ok=True)
@@ -139,7 +139,7 @@ def verify_commit(
             )
 
 
-def _crash_window(stage: str) -> None:
+def crash_window(stage: str) -> None:
     """Crash tests hold a run here (PROMOTE_TEST_PAUSE=STAGE:SECONDS) to kill it at that point:
     the instants around the ref update are too short to hit by chance."""
     wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")

@@ -117,13 +117,17 @@ class Places:
         url = env.repo
         assert url is not None
         where = env.key_locations.get("repo", env.location)
+        fresh = not remotes.cache_path(self.repo.git_dir, url).is_dir()
         try:
             cache = remotes.cached_clone(self.repo.git_dir, url)
             branch = env.branch or remotes.default_branch(cache, url)
             tip = remotes.fetch_branch(cache, branch)
         except PromoteError as exc:
+            if fresh:  # a URL that never answered leaves nothing behind
+                remotes.forget(self.repo.git_dir, url)
+            reason = exc.message.splitlines()[0]  # git's first line says it; the rest is advice
             raise ConfigError(
-                f"environment {env.name!r}: cannot read repository {url}: {exc.message}",
+                f"environment {env.name!r}: cannot read repository {url}: {reason}",
                 location=where,
             ) from None
         if tip is None:

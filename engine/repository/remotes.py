@@ -43,6 +43,10 @@ def cached_clone(git_dir: Path, url: str) -> GitRepo:
     return GitRepo(path)
 
 
+def forget(git_dir: Path, url: str) -> None:
+    shutil.rmtree(cache_path(git_dir, url), ignore_errors=True)
+
+
 def default_branch(cache: GitRepo, url: str) -> str:
     """The branch the remote's HEAD names (what `git clone` checks out)."""
     out = cache.run("ls-remote", "--symref", "origin", "HEAD")
