@@ -38,13 +38,13 @@ def land_elsewhere(
     place: Place,
     commit_message: str,
     *,
-    run_hooks: bool,
     push: bool,
 ) -> tuple[str, str | None]:
     """(the new commit, where it was pushed or None)."""
-    hooks = run_hooks and place.url is None  # a cache clone has no hooks of the user's
+    # The user's commit hooks run against their checkout (a pre-commit hook lints the working
+    # tree's files); like Git's own plumbing, a commit made for another tree runs none.
     commit = build_commit(
-        session, dst, plan, plan.base_commit, commit_message, run_hooks=hooks, place=place
+        session, dst, plan, plan.base_commit, commit_message, run_hooks=False, place=place
     )
     crash_window("before-ref")
     return commit, publish_to_place(place, commit, push=push)

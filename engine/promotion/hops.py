@@ -272,13 +272,13 @@ def _land_hop(
         )
     text = message(plan, promotion_id, decisions)
     place = session.places.of(dst_state.env)
-    run_hooks = not options.no_verify
     pushed_to = None
     if place.checked_out:
+        run_hooks = not options.no_verify
         commit = land(session, plan, dst_state.env, text, plan.base_commit, run_hooks=run_hooks)
     else:
         commit, pushed_to = land_elsewhere(
-            session, plan, dst_state.env, place, text, run_hooks=run_hooks, push=options.push
+            session, plan, dst_state.env, place, text, push=options.push
         )
     _notify_promoted(session, plan, commit, promotion_id)
     return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced, pushed_to)
