@@ -17,7 +17,7 @@ from engine.config.graphfile import schema_text
 from engine.errors import UsageError
 from engine.model import TextEdit
 from engine.promotion.planner import apply_edits
-from engine.repository.gitrepo import GitRepo, init_repository
+from engine.repository.gitrepo import GitRepo, init_bare, init_repository
 from engine.yamlfiles.envfiles import YamlDocument, YamlFile
 from engine.yamlfiles.yamledit import insert_key_after
 from engine.yamlfiles.yamlio import CommentedMap, format_scalar, scalar_span
@@ -193,7 +193,12 @@ def _commit_main(directory: Path) -> GitRepo:
 
 
 def _new_repository(directory: Path, *, bare: bool = False) -> GitRepo:
-    repo = init_repository(directory, bare=bare)
+    if bare:
+        repo = init_bare(directory)
+        # What a clone checks out, and what `repo:` without `branch:` reads.
+        repo.run("symbolic-ref", "HEAD", "refs/heads/main")
+    else:
+        repo = init_repository(directory)
     if not all(repo.identity()):
         # A fresh machine often has no Git identity; the demo repository still needs one.
         repo.run("config", "user.name", "promote demo")

@@ -587,10 +587,10 @@ def _commit(record: str) -> CommitInfo:
     )
 
 
-def init_repository(directory: Path, *, bare: bool = False) -> GitRepo:
+def init_repository(directory: Path) -> GitRepo:
     """A new repository with a `main` branch (used by `promote init`)."""
     try:
-        git.Repo.init(directory, bare=bare, initial_branch="main")
+        git.Repo.init(directory, initial_branch="main")
     except git.GitCommandError as exc:
         raise PromoteError(f"git init failed: {exc}") from None
     return GitRepo(directory)

@@ -215,3 +215,48 @@ def test_repos_graph_names_one_bare_repository_per_environment_next_to_the_new_o
     assert _tree(root, "main") == {"environments/graph.yaml", "environments/graph.schema.json"} | (
         _example_files("checks", under="environments/")
     )
+
+
+def _images(objects: list[dict]) -> set[str]:
+    return {
+        container["image"]
+        for obj in objects
+        for container in obj.get("spec", {})
+        .get("template", {})
+        .get("spec", {})
+        .get("containers", [])
+    }
+
+
+@pytest.mark.parametrize("layout", ["dirs", "branches", "repos"])
+def test_promote_uat_prod_lands_where_prod_lives_in_each_layout(tmp_path, cli, layout):
+    root, environments = _scaffolded(tmp_path, layout)
+    uat_repo, uat_rev = _where(root, environments["uat"])
+    prod_repo, prod_rev = _where(root, environments["prod"])
+    checkout = (git(root, "rev-parse", "HEAD"), git(root, "status", "--porcelain", "--ignored"))
+    blocked = cli(root, "uat", "prod", "--yes")
+    assert blocked.exit_code == 3, blocked.stderr  # prod wants an approval first
+    assert cli(root, "approve", "uat", "prod").exit_code == 0
+
+    before = git(prod_repo, "rev-parse", prod_rev).strip()
+    uat_commit = git(uat_repo, "rev-parse", uat_rev).strip()  # in dirs, after the approval's
+    result = cli(root, "uat", "prod", "--yes")
+    assert result.exit_code == 0, result.stderr
+    log = git(prod_repo, "log", "--format=%H %P", f"{before}..{prod_rev}").splitlines()
+    assert len(log) == 1 and log[0].split()[1] == before  # one commit, on the tip that was read
+    trailers = git(prod_repo, "log", "-1", "--format=%(trailers:unfold,only)", prod_rev)
+    assert "Promote-To: prod" in trailers
+    assert f"Promote-Source-Commit: {uat_commit}" in trailers
+    if layout == "repos":
+        assert f"Promote-Source-Repo: {environments['uat']['repo']}" in trailers
+    else:
+        assert "Promote-Source-Repo" not in trailers
+    exports = tmp_path / "exports"
+    uat = kustomize_build(_export(uat_repo, uat_rev, exports / "uat") / environments["uat"]["path"])
+    prod = _export(prod_repo, prod_rev, exports / "prod") / environments["prod"]["path"]
+    assert _images(kustomize_build(prod)) == _images(uat)
+    if layout != "dirs":  # the user's checkout is not touched
+        assert (
+            git(root, "rev-parse", "HEAD"),
+            git(root, "status", "--porcelain", "--ignored"),
+        ) == (checkout)

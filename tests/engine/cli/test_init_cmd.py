@@ -15,8 +15,9 @@ from tests.helpers import git
 DOCS_SCHEMA = Path(__file__).parents[3] / "docs/graph.schema.json"
 
 
-def test_the_schema_the_graph_names_is_in_the_new_repository(tmp_path, cli):
-    result = cli(tmp_path, "init", "demo")
+@pytest.mark.parametrize("layout", ["dirs", "branches", "repos"])
+def test_the_schema_the_graph_names_is_in_the_new_repository(tmp_path, cli, layout):
+    result = cli(tmp_path, "init", "demo", "--layout", layout)
     assert result.exit_code == 0, result.stderr
     repo = tmp_path / "demo"
     graph_text = (repo / "environments/graph.yaml").read_text(encoding="utf-8")
