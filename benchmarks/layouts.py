@@ -47,9 +47,15 @@ def timed_promotion(repo: Path) -> float:
     return time.perf_counter() - start
 
 
-def median_promotion(root: Path, layout: str, runs: int) -> float:
-    shops = [fresh_shop(root, layout, i) for i in range(runs)]
-    return statistics.median(timed_promotion(shop) for shop in shops)
+def median_promotions(root: Path, runs: int) -> dict[str, float]:
+    """Layout → median seconds; the layouts take turns, so a machine that gets busier or
+    quieter during the run weighs on all of them alike."""
+    shops = {layout: [fresh_shop(root, layout, i) for i in range(runs)] for layout in LAYOUTS}
+    samples: dict[str, list[float]] = {layout: [] for layout in LAYOUTS}
+    for number in range(runs):
+        for layout in LAYOUTS:
+            samples[layout].append(timed_promotion(shops[layout][number]))
+    return {layout: statistics.median(times) for layout, times in samples.items()}
 
 
 def main() -> None:
@@ -58,7 +64,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     root = Path(tempfile.mkdtemp(prefix="promote-bench-layouts-"))
     try:
-        medians = {layout: median_promotion(root, layout, runs) for layout in LAYOUTS}
+        medians = median_promotions(root, runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     baseline = medians["dirs"]
