@@ -217,17 +217,6 @@ def test_repos_graph_names_one_bare_repository_per_environment_next_to_the_new_o
     )
 
 
-def _images(objects: list[dict]) -> set[str]:
-    return {
-        container["image"]
-        for obj in objects
-        for container in obj.get("spec", {})
-        .get("template", {})
-        .get("spec", {})
-        .get("containers", [])
-    }
-
-
 @pytest.mark.parametrize("layout", ["dirs", "branches", "repos"])
 def test_promote_uat_prod_lands_where_prod_lives_in_each_layout(tmp_path, cli, layout):
     root, environments = _scaffolded(tmp_path, layout)
@@ -252,9 +241,11 @@ def test_promote_uat_prod_lands_where_prod_lives_in_each_layout(tmp_path, cli, l
     else:
         assert "Promote-Source-Repo" not in trailers
     exports = tmp_path / "exports"
-    uat = kustomize_build(_export(uat_repo, uat_rev, exports / "uat") / environments["uat"]["path"])
+    uat = _export(uat_repo, uat_rev, exports / "uat") / environments["uat"]["path"]
     prod = _export(prod_repo, prod_rev, exports / "prod") / environments["prod"]["path"]
-    assert _images(kustomize_build(prod)) == _images(uat)
+    was = _export(prod_repo, before, exports / "was") / environments["prod"]["path"]
+    assert _images(was) != _images(uat)  # the example has something to promote
+    assert _images(prod) == _images(uat)
     if layout != "dirs":  # the user's checkout is not touched
         assert (
             git(root, "rev-parse", "HEAD"),
