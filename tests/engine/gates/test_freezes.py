@@ -172,3 +172,48 @@ def test_freeze_and_rollback_where_the_environment_lives(prod_on_branch, cli):
     assert cli(repo, "qa", "prod", "--yes").exit_code == 3  # the freeze read on prod's branch
     assert git(repo, "rev-parse", "HEAD") == head  # the checked-out branch never moved
     assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.fixture
+def prod_in_another_repository(tmp_path: Path, now: datetime) -> Path:
+    """qa lives on main (web 1.1.0), prod (web 1.0.0) in a bare repository of its own."""
+    source = tmp_path / "prod-source"
+    source.mkdir()
+    git(source, "init", "--quiet", "--initial-branch=main")
+    files = {"apps/prod/web.yaml": DEPLOYMENT.format(version="1.0.0")}
+    commit_at(source, now - timedelta(days=3), "prod: web 1.0.0", files)
+    bare = tmp_path / "prod.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(source), str(bare))
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "--quiet", "--initial-branch=main")
+    graph = f"""\
+environments:
+  qa: {{path: apps/qa}}
+  prod: {{path: apps/prod, repo: {bare.as_uri()}, from: [qa]}}
+"""
+    files = {
+        "environments/graph.yaml": graph,
+        "apps/qa/web.yaml": DEPLOYMENT.format(version="1.1.0"),
+    }
+    commit_at(root, now - timedelta(days=2), "qa: web 1.1.0", files)
+    return root
+
+
+def test_freeze_and_rollback_in_another_repository(prod_in_another_repository, cli):
+    repo = prod_in_another_repository
+    bare = repo.parent / "prod.git"
+    head = git(repo, "rev-parse", "HEAD")
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    promoted = git(bare, "rev-parse", "main").strip()
+
+    assert cli(repo, "freeze", "prod", "--reason", "incident").exit_code == 0
+    assert trailers(bare, "Promote-Freeze", "main") == ["prod"]
+    result = cli(repo, "rollback", "prod", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert prod_file(bare, "main") == prod_file(bare, f"{promoted}~1")
+    assert trailers(bare, "Promote-Rollback-Of", "main") == trailers(bare, "Promote-Id", promoted)
+    assert "prod: frozen by pat@example.com" in cli(repo, "status").stdout
+    assert cli(repo, "unfreeze", "prod").exit_code == 0
+    assert trailers(bare, "Promote-Unfreeze", "main") == ["prod"]
+    assert git(repo, "rev-parse", "HEAD") == head  # nothing recorded on the user's branch
