@@ -113,14 +113,13 @@ def freeze(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Stop every promotion into ENV (rollbacks excepted) until `promote unfreeze ENV`."""
-    from engine.errors import UsageError
     from engine.gates.freezes import freeze as record_freeze
     from engine.gates.gating import current_time
 
-    if reason is None:
-        raise UsageError("a freeze needs --reason TEXT: it is shown to whoever is blocked")
     session = session_from(ctx)
-    found = record_freeze(session, env, reason, until, current_time(), run_hooks=not no_verify)
+    found = record_freeze(
+        session, env, reason or "", until, current_time(), run_hooks=not no_verify
+    )
     _show_freeze(env, "frozen", found, output)
 
 

@@ -20,6 +20,7 @@ from engine.config.durations import parse_duration
 from engine.errors import UsageError
 from engine.interfaces import GateContext
 from engine.model import Outcome, Verdict
+from engine.promotion.trailers import one_line
 from engine.repository.gitrepo import CommitInfo, GitRepo
 from engine.repository.places import Place
 from engine.session import Session
@@ -108,8 +109,8 @@ def _moment(text: str) -> datetime:
 
 
 def freeze_message(env: str, reason: str, until: datetime | None) -> str:
-    lines = [f"freeze({env}): {_one_line(reason)}", "", f"{FREEZE}: {env}"]
-    lines.append(f"{FREEZE_REASON}: {_one_line(reason)}")
+    lines = [f"freeze({env}): {one_line(reason)}", "", f"{FREEZE}: {env}"]
+    lines.append(f"{FREEZE_REASON}: {one_line(reason)}")
     if until is not None:
         lines.append(f"{FREEZE_UNTIL}: {until.isoformat()}")
     return "\n".join([*lines, ""])
@@ -153,7 +154,3 @@ def _record_at(place: Place, repo: GitRepo, text: str, *, run_hooks: bool) -> st
     commit = place.repo.commit_on(place.commit, text)
     publish_to_place(place, commit, push=False)
     return commit
-
-
-def _one_line(value: str) -> str:
-    return " ".join(value.split())

@@ -76,11 +76,11 @@ def message(plan: Plan, promotion_id: str, decisions: Decisions = Decisions()) -
     ]
     if decisions.forced_reason is not None:
         trailers.append((FORCED, decisions.forced_reason))
-    lines = [f"{key}: {_one_line(value)}" for key, value in trailers]
+    lines = [f"{key}: {one_line(value)}" for key, value in trailers]
     return "\n".join([subject(plan, rollback), "", *body, "", *lines, ""])
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
