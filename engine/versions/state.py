@@ -135,10 +135,17 @@ def _rendered(pinned: ArtifactRef, versions: dict[ArtifactRef, str]) -> bool:
     return pinned in versions
 
 
-def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
+def read_state(
+    plugins: Plugins,
+    repo_root: Path,
+    env: Environment,
+    objects: list[dict[str, Any]] | None = None,
+) -> EnvState:
+    """`env`'s state; `objects` are its rendered objects when the caller has them already."""
     files = EnvFiles.read(repo_root, env.path, env.name)
     pins = read_pins(plugins, files)
-    objects = render_objects(plugins, repo_root, env)
+    if objects is None:
+        objects = render_objects(plugins, repo_root, env)
     pins = _resolved(pins, objects)
     versions, conflicts = rendered_versions(plugins, objects)
     unseen: dict[ArtifactRef, Counter[str]] = defaultdict(Counter)
