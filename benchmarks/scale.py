@@ -301,9 +301,7 @@ def write_kustomize_tree(root: Path, apps: int) -> None:
         directory = root / f"environments/{env}"
         directory.mkdir(parents=True)
         listed = "".join(f"  - app-{n:04d}\n" for n in range(apps))
-        (directory / "kustomization.yaml").write_text(
-            f"namespace: {env}\nresources:\n{listed}"
-        )
+        (directory / "kustomization.yaml").write_text(f"namespace: {env}\nresources:\n{listed}")
         for n in range(apps):
             app = f"app-{n:04d}"
             (directory / app).mkdir()
