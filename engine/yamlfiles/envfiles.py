@@ -20,6 +20,7 @@ from engine.yamlfiles.yamlio import (
     format_scalar,
     load_round_trip,
     load_safe,
+    plain_copy,
     position_of_item,
     position_of_value,
     read_text,
@@ -66,7 +67,12 @@ class YamlFile:
 
     @cached_property
     def plain_documents(self) -> list[Any]:
-        """The documents as plain data, without positions (what a renderer reads)."""
+        """The documents as plain data, without positions (what a renderer reads): copied from
+        the documents with positions when the sources have read those already."""
+        if "documents" in self.__dict__:
+            copied = plain_copy([document.data for document in self.documents])
+            if copied is not None:
+                return copied
         return load_safe(self.text, str(self.path))
 
 

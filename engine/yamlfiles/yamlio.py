@@ -16,12 +16,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.main import CParser  # libyaml's, from ruamel.yaml.clib; None without it
 from ruamel.yaml.representer import SafeRepresenter
 from ruamel.yaml.resolver import BaseResolver, VersionedResolver, implicit_resolvers
+from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.scalarfloat import ScalarFloat
+from ruamel.yaml.scalarint import ScalarInt
+from ruamel.yaml.scalarstring import ScalarString
 
 from engine.errors import ConfigError, Location
 from engine.yamlfiles.yamllimits import read_text, refuse_alias_bomb
@@ -124,6 +128,46 @@ def _load_all(make: Callable[[], YAML], text: str, origin: PurePosixPath | str) 
         for document in documents:
             refuse_alias_bomb(document, origin)
         return documents
+
+
+class _NotPlain(Exception):
+    pass
+
+
+# Round-trip scalars whose plain value is what the safe loader gives for the same text.
+_PLAIN_OF = {ScalarString: str, ScalarInt: int, ScalarFloat: float, ScalarBoolean: bool}
+
+
+def plain_copy(documents: list[Any]) -> list[Any] | None:
+    """What `load_safe` gives for the text `documents` were round-trip loaded from, made from
+    them without parsing again; None when they hold what only a new parse gets right (a merge
+    key, whose keys the safe loader orders otherwise; a tag; a timestamp)."""
+    copies: dict[int, Any] = {}  # an alias stays one object, as the safe loader makes it
+
+    def plain(value: Any) -> Any:
+        if value is None or type(value) in (str, int, float, bool):
+            return value
+        for scalar_type, plain_type in _PLAIN_OF.items():
+            if isinstance(value, scalar_type):
+                return plain_type(value)
+        if id(value) in copies:
+            return copies[id(value)]
+        if type(value) is CommentedSeq and value.tag.value is None:
+            copies[id(value)] = copy = []
+            copy.extend(plain(item) for item in value)
+            return copy
+        if type(value) is CommentedMap and value.tag.value is None:
+            if getattr(value, merge_attrib, None):
+                raise _NotPlain
+            copies[id(value)] = copy = {}
+            copy.update((plain(key), plain(item)) for key, item in value.items())
+            return copy
+        raise _NotPlain
+
+    try:
+        return [plain(document) for document in documents]
+    except _NotPlain:
+        return None
 
 
 class _PortableResolver(BaseResolver):
