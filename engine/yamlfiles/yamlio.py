@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -26,6 +27,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarint import ScalarInt
 from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.util import LazyEval
 
 from engine.errors import ConfigError, Location
 from engine.yamlfiles.yamllimits import read_text, refuse_alias_bomb
@@ -52,6 +54,19 @@ class _LibyamlResolver(VersionedResolver):
     @property
     def processing_version(self) -> Any:
         return self._loader_version or (1, 2)
+
+    @cached_property
+    def versioned_resolver(self) -> Any:
+        # ruamel keeps its patterns compiled lazily, behind a proxy that costs as much as the
+        # match itself on every scalar: the loader's table holds them compiled.
+        return {
+            first: [(tag, _compiled(pattern)) for tag, pattern in pairs]
+            for first, pairs in super().versioned_resolver.items()
+        }
+
+
+def _compiled(pattern: Any) -> Any:
+    return pattern.lazy_self() if isinstance(pattern, LazyEval) else pattern
 
 
 def _round_trip_in_c() -> YAML:
@@ -102,8 +117,9 @@ def _load_fast(
         documents = [doc for doc in fast().load_all(str(readable(text))) if doc is not None]
     except YAMLError:
         return _load_all(python, text, origin)
-    for document in documents:
-        refuse_alias_bomb(document, origin)
+    if "&" in text:  # no alias without an anchor
+        for document in documents:
+            refuse_alias_bomb(document, origin)
     return documents
 
 
