@@ -3,7 +3,8 @@
     python benchmarks/scale.py [--quick] [--samples N] [--only SUBSTRING]
 
 Generates repositories in a temp dir (plain renderer: 100 / 1,000 / 3,000 apps; kustomize:
-10 / 100 / 300 apps) and prints one table: case, promote, floor, ratio, peak memory, slope.
+10 / 100 / 300 apps) and prints one table: case, promote, floor, ratio (wall), cpu (ratio of CPU
+times, which a busy machine skews less), peak memory, slope.
 
 The floor of a promotion is the same edits done by a short script, the one validation render
 (the plain files parsed with PyYAML's C loader, or one `kubectl kustomize`) and `git commit`.
@@ -66,12 +67,13 @@ class Result:
     promote: float
     floor: float
     peak_kib: int
+    cpu_ratio: float  # CPU time against the floor's: what a busy machine does not skew
     tool: float | None = None
     slope: float | None = None
 
 
-def measured(command: Command, cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """(wall seconds, peak resident KiB of the process and its descendants)."""
+def measured(command: Command, cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, peak resident KiB) of the process and its descendants."""
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env={**ENV, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -84,15 +86,15 @@ def measured(command: Command, cwd: Path, env: dict[str, str]) -> tuple[float, i
     process.returncode = 0
     if process.stderr:
         process.stderr.close()
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def run_all(commands: list[Command], trial: Trial) -> tuple[float, int]:
-    total, peak = 0.0, 0
+def run_all(commands: list[Command], trial: Trial) -> tuple[float, float, int]:
+    wall, cpu, peak = 0.0, 0.0, 0
     for command in commands:
-        seconds, kib = measured(command, trial.cwd, trial.env)
-        total, peak = total + seconds, max(peak, kib)
-    return total, peak
+        seconds, used, kib = measured(command, trial.cwd, trial.env)
+        wall, cpu, peak = wall + seconds, cpu + used, max(peak, kib)
+    return wall, cpu, peak
 
 
 def covered(log: Path) -> float:
@@ -107,21 +109,29 @@ def covered(log: Path) -> float:
 
 def measure(case: Case, workdir: Path, samples: int) -> Result:
     trial = case.prepare(workdir)
-    promotes, floors, tools, peak = [], [], [], 0
+    promotes, floors, cpu_ratios, tools, peak = [], [], [], [], 0
     for _ in range(samples):
         run_all(trial.reset, trial)
         if trial.tool_log:
             trial.tool_log.write_text("")
-        seconds, kib = run_all(trial.promote, trial)
+        seconds, cpu, kib = run_all(trial.promote, trial)
         promotes.append(seconds)
         peak = max(peak, kib)
         if trial.tool_log:
             tools.append(covered(trial.tool_log))
         run_all(trial.reset, trial)
-        floors.append(run_all(trial.floor, trial)[0])
+        floor_seconds, floor_cpu, _ = run_all(trial.floor, trial)
+        floors.append(floor_seconds)
+        cpu_ratios.append(cpu / floor_cpu)
     run_all(trial.reset, trial)
-    tool = statistics.median(tools) if tools else None
-    return Result(case, statistics.median(promotes), statistics.median(floors), peak, tool)
+    return Result(
+        case,
+        statistics.median(promotes),
+        statistics.median(floors),
+        peak,
+        statistics.median(cpu_ratios),
+        statistics.median(tools) if tools else None,
+    )
 
 
 def add_slopes(results: list[Result]) -> None:
@@ -136,20 +146,20 @@ def add_slopes(results: list[Result]) -> None:
 
 def print_table(results: list[Result], samples: int) -> None:
     print(f"\nmedians of {samples} sample(s), promote and floor alternating\n")
-    print(f"| {'case':<52} | promote | floor   | ratio | peak MiB | slope |")
-    print(f"|{'-' * 54}|---------|---------|-------|----------|-------|")
+    print(f"| {'case':<52} | promote | floor   | ratio | cpu   | peak MiB | slope |")
+    print(f"|{'-' * 54}|---------|---------|-------|-------|----------|-------|")
     for r in results:
         slope = f"{r.slope:5.2f}" if r.slope is not None else "     "
         ratio = r.promote / r.floor
         print(
             f"| {r.case.name:<52} | {r.promote:6.2f}s | {r.floor:6.2f}s | ×{ratio:4.1f} "
-            f"| {r.peak_kib / 1024:8.0f} | {slope} |"
+            f"| ×{r.cpu_ratio:4.1f} | {r.peak_kib / 1024:8.0f} | {slope} |"
         )
         if r.tool is not None:
             ours = r.promote - r.tool
             print(
                 f"| {'  of which kubectl kustomize / our own part':<52} | {r.tool:6.2f}s "
-                f"| {ours:6.2f}s |       |          |       |"
+                f"| {ours:6.2f}s |       |       |          |       |"
             )
 
 

@@ -66,10 +66,12 @@ class PinIndex:
 
 def read_pins(plugins: Plugins, files: EnvFiles) -> list[Pin]:
     pins: list[Pin] = []
-    for document in files.documents():
-        for registered in plugins.sources:
-            with guarded(f"reading pins in {document.file.path}", registered.plugin):
-                pins.extend(registered.item.pins(document))
+    for file in files.files:
+        for document in file.documents:
+            for registered in plugins.sources:
+                with guarded(f"reading pins in {document.file.path}", registered.plugin):
+                    pins.extend(registered.item.pins(document))
+        file.keep_plain_data_only()  # a monorepo's positions would not fit in memory twice
     return pins
 
 

@@ -75,6 +75,16 @@ class YamlFile:
                 return copied
         return load_safe(self.text, str(self.path))
 
+    def keep_plain_data_only(self) -> None:
+        """Drop the documents with positions (parsed again if asked for), keeping the plain
+        data copied from them, once the sources have read them."""
+        if "documents" not in self.__dict__:
+            return
+        copied = plain_copy([document.data for document in self.documents])
+        if copied is not None:
+            self.__dict__.setdefault("plain_documents", copied)
+            del self.__dict__["documents"]
+
 
 _READ: WeakValueDictionary[tuple[PurePosixPath, str], YamlFile] = WeakValueDictionary()
 
