@@ -183,6 +183,7 @@ def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResu
     notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)
     next_carry = src_state.versions if options.dry_run else None
+    del src_state  # a monorepo's state is large: the memory is the commit's check's from here
     if plan.empty:
         return HopResult(plan, (), "unchanged"), next_carry
     context = gate_context(session, plan)

@@ -76,14 +76,15 @@ class YamlFile:
         return load_safe(self.text, str(self.path))
 
     def keep_plain_data_only(self) -> None:
-        """Drop the documents with positions (parsed again if asked for), keeping the plain
-        data copied from them, once the sources have read them."""
+        """Drop the documents with positions and the line index (made again if asked for),
+        keeping the plain data copied from them, once the sources have read them."""
         if "documents" not in self.__dict__:
             return
         copied = plain_copy([document.data for document in self.documents])
         if copied is not None:
             self.__dict__.setdefault("plain_documents", copied)
             del self.__dict__["documents"]
+            self.__dict__.pop("index", None)
 
 
 _READ: WeakValueDictionary[tuple[PurePosixPath, str], YamlFile] = WeakValueDictionary()
