@@ -12,9 +12,10 @@ Each figure is the median of N samples; promote and its floor alternate (A/B), e
 the repository reset to the same commit. Peak memory is the largest resident set of the process
 tree (`wait4`'s rusage). The slope is time(3,000 apps) / time(1,000 apps): linear is 3.
 
-Cases live in CASES, a list of `Case` objects, so other modules (`benchmarks/scale_*.py`) can add
-theirs: `CASES.append(Case(...))`, each a name, the series it belongs to (for the slope) and a
-`prepare(workdir) -> Trial` that builds what it measures.
+Cases live in CASES, a list of `Case` objects, so other modules (`benchmarks/scale_*.py`, imported
+by `main`) can add theirs: `from scale import CASES, Case, Trial; CASES.append(Case(...))`, each
+a name, the series it belongs to (for the slope) and a `prepare(workdir) -> Trial` that builds
+what it measures.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def measure(case: Case, workdir: Path, samples: int) -> Result:
         run_all(trial.reset, trial)
         floor_seconds, floor_cpu, _ = run_all(trial.floor, trial)
         floors.append(floor_seconds)
-        cpu_ratios.append(cpu / floor_cpu)
+        cpu_ratios.append(cpu / max(floor_cpu, 1e-3))
     run_all(trial.reset, trial)
     return Result(
         case,
@@ -402,4 +403,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # Extensions `import scale` to append to CASES: let that name this module, not a second copy.
+    sys.modules.setdefault("scale", sys.modules[__name__])
     main()
