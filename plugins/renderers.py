@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from engine.errors import ConfigError, RenderError
@@ -16,6 +16,7 @@ from engine.secrets import scrub
 from engine.yamlfiles.envfiles import (
     KUSTOMIZATION_NAMES,
     YAML_SUFFIXES,
+    YamlFile,
     is_helm_values_file,
     is_kubernetes_object,
 )
@@ -51,11 +52,11 @@ class Plain:
                 and path.is_file()
                 and path.name not in KUSTOMIZATION_NAMES
             ):
-                shown = path.relative_to(repo_root).as_posix()
-                documents = load_safe(read_text(path, shown), shown)
+                shown = PurePosixPath(path.relative_to(repo_root).as_posix())
+                documents = YamlFile.of(shown, read_text(path, shown)).plain_documents
                 if is_helm_values_file(path.name):
                     documents = [d for d in documents if is_kubernetes_object(d)]
-                objects.extend(_objects(documents, shown))
+                objects.extend(_objects(documents, str(shown)))
         return objects
 
 

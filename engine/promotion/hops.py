@@ -182,8 +182,9 @@ def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
 def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResult, dict | None]:
     session, options, reporter = walk.session, walk.options, walk.reporter
     plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
-    result = gate_and_land(session, plan, dst_state, options, reporter)
-    return result, (src_state.versions if options.dry_run else None)
+    next_carry = src_state.versions if options.dry_run else None
+    del src_state  # a monorepo's state is large: the memory is the commit's check's from here
+    return gate_and_land(session, plan, dst_state, options, reporter), next_carry
 
 
 def gate_and_land(

@@ -30,7 +30,7 @@ from engine.repository.githooks import after_commit, before_commit
 from engine.repository.gitrepo import GitRepo
 from engine.repository.places import Place
 from engine.session import Session
-from engine.versions.state import read_state
+from engine.versions.state import read_state, render_objects, rendered_versions
 from engine.yamlfiles.envfiles import refuse_links
 
 JOURNAL_FILE_NAME = "promote-journal.json"
@@ -125,13 +125,18 @@ def verify_commit(
         root = Path(scratch)
         (repo or session.repo).export(commit, root)
         try:
-            state = read_state(session.plugins, root, dst)
+            objects = render_objects(session.plugins, root, dst)
+            versions = rendered_versions(session.plugins, objects)[0]
+            if any(versions.get(change.ref) != change.new for change in plan.changes):
+                # Some version may be one that rendering cannot show (a marker, a values file):
+                # only then are DST's files read for their pins.
+                versions = read_state(session.plugins, root, dst, objects).versions
         except PromoteError as exc:
             raise RenderError(
                 f"after the edits {dst.name!r} no longer renders; nothing was changed: {exc}"
             ) from None
     for change in plan.changes:
-        now = state.versions.get(change.ref)
+        now = versions.get(change.ref)
         if now != change.new:
             raise RenderError(
                 f"after the edits {dst.name!r} renders {change.ref} at {now}, not {change.new}; "

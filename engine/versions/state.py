@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,11 @@ class EnvState:
     conflicts: dict[ArtifactRef, list[str]] = field(default_factory=dict)
 
     def pins_for(self, ref: ArtifactRef) -> list[Pin]:
-        return [pin for pin in self.pins if ref_matches(pin.ref, ref)]
+        return self.pin_index.pins_for(ref)
+
+    @cached_property
+    def pin_index(self) -> PinIndex:
+        return PinIndex(self.pins)
 
 
 def ref_matches(pattern: ArtifactRef, ref: ArtifactRef) -> bool:
@@ -34,12 +39,39 @@ def ref_matches(pattern: ArtifactRef, ref: ArtifactRef) -> bool:
     return fnmatchcase(ref.kind, pattern.kind) and fnmatchcase(ref.name, pattern.name)
 
 
+def is_pattern(ref: ArtifactRef) -> bool:
+    """Whether `ref_matches` reads `ref` as a pattern: otherwise it matches itself only."""
+    return any(char in ref.kind + ref.name for char in "*?[")
+
+
+class PinIndex:
+    """Pins by the artifact they name, so that finding an artifact's pins does not scan them all
+    (a monorepo has thousands); the few pins whose ref is a pattern are matched one by one."""
+
+    def __init__(self, pins: list[Pin]) -> None:
+        self.exact: dict[ArtifactRef, list[tuple[int, Pin]]] = defaultdict(list)
+        self.patterns: list[tuple[int, Pin]] = []
+        for position, pin in enumerate(pins):
+            kept = self.patterns if is_pattern(pin.ref) else self.exact[pin.ref]
+            kept.append((position, pin))
+
+    def pins_for(self, ref: ArtifactRef) -> list[Pin]:
+        """The pins that name `ref`, in the order they were read."""
+        found = self.exact.get(ref, [])
+        matched = [(n, pin) for n, pin in self.patterns if ref_matches(pin.ref, ref)]
+        if matched:
+            found = sorted([*found, *matched], key=lambda numbered: numbered[0])
+        return [pin for _, pin in found]
+
+
 def read_pins(plugins: Plugins, files: EnvFiles) -> list[Pin]:
     pins: list[Pin] = []
-    for document in files.documents():
-        for registered in plugins.sources:
-            with guarded(f"reading pins in {document.file.path}", registered.plugin):
-                pins.extend(registered.item.pins(document))
+    for file in files.files:
+        for document in file.documents:
+            for registered in plugins.sources:
+                with guarded(f"reading pins in {document.file.path}", registered.plugin):
+                    pins.extend(registered.item.pins(document))
+        file.keep_plain_data_only()  # a monorepo's positions would not fit in memory twice
     return pins
 
 
@@ -99,17 +131,28 @@ def _resolved(pins: list[Pin], objects: list[dict[str, Any]]) -> list[Pin]:
     return named
 
 
-def read_state(plugins: Plugins, repo_root: Path, env: Environment) -> EnvState:
+def _rendered(pinned: ArtifactRef, versions: dict[ArtifactRef, str]) -> bool:
+    if is_pattern(pinned):
+        return any(ref_matches(pinned, ref) for ref in versions)
+    return pinned in versions
+
+
+def read_state(
+    plugins: Plugins,
+    repo_root: Path,
+    env: Environment,
+    objects: list[dict[str, Any]] | None = None,
+) -> EnvState:
+    """`env`'s state; `objects` are its rendered objects when the caller has them already."""
     files = EnvFiles.read(repo_root, env.path, env.name)
     pins = read_pins(plugins, files)
-    objects = render_objects(plugins, repo_root, env)
+    if objects is None:
+        objects = render_objects(plugins, repo_root, env)
     pins = _resolved(pins, objects)
     versions, conflicts = rendered_versions(plugins, objects)
     unseen: dict[ArtifactRef, Counter[str]] = defaultdict(Counter)
     for pin in pins:  # pins that rendering cannot show (markers, values files, unused entries)
-        if "*" not in pin.ref.kind + pin.ref.name and not any(
-            ref_matches(pin.ref, ref) for ref in versions
-        ):
+        if "*" not in pin.ref.kind + pin.ref.name and not _rendered(pin.ref, versions):
             unseen[pin.ref][pin.version] += 1
     for ref, counts in unseen.items():  # several versions: a conflict, as when rendered
         versions[ref] = counts.most_common(1)[0][0]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
+from weakref import WeakValueDictionary
 
 from engine.errors import ConfigError
 from engine.model import ArtifactRef, Pin, TextEdit
@@ -18,6 +19,8 @@ from engine.yamlfiles.yamlio import (
     LineIndex,
     format_scalar,
     load_round_trip,
+    load_safe,
+    plain_copy,
     position_of_item,
     position_of_value,
     read_text,
@@ -44,6 +47,15 @@ class YamlFile:
     path: PurePosixPath  # relative to the repository root
     text: str
 
+    @classmethod
+    def of(cls, path: PurePosixPath, text: str) -> YamlFile:
+        """The file object of `path` with `text`, shared while anything holds it: a promotion
+        reads DST again to check its commit, and what did not change is not parsed again."""
+        known = _READ.get((path, text))
+        if known is None:
+            known = _READ[path, text] = cls(path, text)
+        return known
+
     @cached_property
     def index(self) -> LineIndex:
         return LineIndex(self.text)
@@ -52,6 +64,30 @@ class YamlFile:
     def documents(self) -> list[YamlDocument]:
         loaded = load_round_trip(self.text, self.path)
         return [YamlDocument(self, number, data) for number, data in enumerate(loaded)]
+
+    @cached_property
+    def plain_documents(self) -> list[Any]:
+        """The documents as plain data, without positions (what a renderer reads): copied from
+        the documents with positions when the sources have read those already."""
+        if "documents" in self.__dict__:
+            copied = plain_copy([document.data for document in self.documents])
+            if copied is not None:
+                return copied
+        return load_safe(self.text, str(self.path))
+
+    def keep_plain_data_only(self) -> None:
+        """Drop the documents with positions and the line index (made again if asked for),
+        keeping the plain data copied from them, once the sources have read them."""
+        if "documents" not in self.__dict__:
+            return
+        copied = plain_copy([document.data for document in self.documents])
+        if copied is not None:
+            self.__dict__.setdefault("plain_documents", copied)
+            del self.__dict__["documents"]
+            self.__dict__.pop("index", None)
+
+
+_READ: WeakValueDictionary[tuple[PurePosixPath, str], YamlFile] = WeakValueDictionary()
 
 
 @dataclass
@@ -120,7 +156,7 @@ class EnvFiles:
             if path.is_file() and (path.suffix in YAML_SUFFIXES or path.name == "Kustomization")
         ]
         files = [
-            YamlFile(relative, read_text(path, relative))
+            YamlFile.of(relative, read_text(path, relative))
             for path in found
             for relative in [PurePosixPath(path.relative_to(repo_root).as_posix())]
         ]
@@ -129,7 +165,7 @@ class EnvFiles:
     @classmethod
     def from_texts(cls, base: EnvFiles, texts: dict[PurePosixPath, str]) -> EnvFiles:
         """The same environment with its files as `texts` has them (edits not yet written)."""
-        files = [YamlFile(path, text) for path, text in sorted(texts.items())]
+        files = [YamlFile.of(path, text) for path, text in sorted(texts.items())]
         return cls(base.repo_root, base.env_path, files, base.env_name)
 
     def exists(self, path: PurePosixPath) -> bool:
