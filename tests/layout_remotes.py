@@ -144,11 +144,15 @@ class Layout:
 
     @property
     def graph_file(self) -> Path:
-        return self.checkout / "environments/graph.yaml"
+        return self.checkout / GRAPH
 
     @property
     def origin_url(self) -> str:
         return git(self.checkout, "config", "remote.origin.url").strip()
+
+    def on_checked_out_branch(self, env: str) -> bool:
+        place = self.places[env]
+        return place.repo == self.checkout and place.branch == "main"
 
     def remotes(self) -> list[Path]:
         """Every bare repository of the layout: the checkout's origin and the env repositories."""
@@ -210,6 +214,7 @@ def graph_yaml(comment: str, entries: dict[str, dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+GRAPH = "environments/graph.yaml"
 README = "# deploy\n\nPromotions are made with `promote SRC DST`; see environments/graph.yaml.\n"
 
 
@@ -221,12 +226,12 @@ def build_branches(root: Path) -> Layout:
         "Each environment lives at the root of its own branch.",
         {env: {"path": ".", "branch": env} for env in ENVIRONMENTS},
     )
-    commit_files(work, "graph of the environment branches", {
-        "README.md": README, "environments/graph.yaml": graph,
-    })  # fmt: skip
+    commit_files(work, "environment branches", {"README.md": README, GRAPH: graph})
     git(work, "checkout", "--quiet", "--orphan", "int")
     git(work, "rm", "-r", "--quiet", "-f", ".")
-    commit_files(work, "int: web and podinfo", {**base_files("base"), **env_files("int", ".", "base")})
+    commit_files(
+        work, "int: web and podinfo", {**base_files("base"), **env_files("int", ".", "base")}
+    )
     for previous, env in pairwise(ENVIRONMENTS):
         git(work, "checkout", "--quiet", "-b", env, previous)
         commit_files(work, f"{env}: its own versions", env_files(env, ".", "base"))
@@ -248,7 +253,10 @@ def build_repos(root: Path) -> Layout:
         work = root / f"{env}-seed"
         git(root, "init", "--quiet", f"--initial-branch={head}", str(work))
         prefix = "." if at_root else f"clusters/{env}"
-        files = {**base_files("base"), **env_files(env, prefix, "base" if at_root else "../../base")}
+        files = {
+            **base_files("base"),
+            **env_files(env, prefix, "base" if at_root else "../../base"),
+        }
         commit_files(work, f"{env}: web and podinfo", {"README.md": f"# {env}\n", **files})
         bare = root / f"{env}.git"
         url = bare_from(work, bare, head)
@@ -259,9 +267,7 @@ def build_repos(root: Path) -> Layout:
     work = root / "config-seed"
     git(root, "init", "--quiet", "--initial-branch=main", str(work))
     graph = graph_yaml("Each environment lives in its own repository.", entries)
-    commit_files(work, "graph of the environment repositories", {
-        "README.md": README, "environments/graph.yaml": graph,
-    })  # fmt: skip
+    commit_files(work, "environment repositories", {"README.md": README, GRAPH: graph})
     origin = root / "config.git"
     checkout = clone(bare_from(work, origin), root / "user")
     return Layout("repos", checkout, origin, places)
@@ -271,9 +277,8 @@ def build_mixed(root: Path) -> Layout:
     root.mkdir()
     prod_work = root / "prod-seed"
     git(root, "init", "--quiet", "--initial-branch=main", str(prod_work))
-    commit_files(prod_work, "prod: web and podinfo", {
-        "README.md": "# prod\n", **base_files("base"), **env_files("prod", "clusters/prod", "../../base"),
-    })  # fmt: skip
+    prod = env_files("prod", "clusters/prod", "../../base")
+    commit_files(prod_work, "prod", {"README.md": "# prod\n", **base_files("base"), **prod})
     prod_bare = root / "prod.git"
     prod_url = bare_from(prod_work, prod_bare)
     graph = graph_yaml(
@@ -287,10 +292,10 @@ def build_mixed(root: Path) -> Layout:
     )
     work = root / "seed"
     git(root, "init", "--quiet", "--initial-branch=main", str(work))
-    commit_files(work, "int and qa", {
-        "README.md": README, "environments/graph.yaml": graph, **base_files("apps/base"),
-        **env_files("int", "apps/int", "../base"), **env_files("qa", "apps/qa", "../base"),
-    })  # fmt: skip
+    files = {"README.md": README, GRAPH: graph, **base_files("apps/base")}
+    for env in ("int", "qa"):
+        files.update(env_files(env, f"apps/{env}", "../base"))
+    commit_files(work, "int and qa", files)
     git(work, "checkout", "--quiet", "-b", "uat")
     commit_files(work, "uat: its own branch", env_files("uat", "apps/uat", "../base"))
     git(work, "checkout", "--quiet", "main")

@@ -110,18 +110,21 @@ def test_push_sends_a_branch_promotion_to_origin_without_touching_the_checkout(
     assert git(layout.origin, "rev-parse", f"{pushed}^").strip() == before
     assert pushed == git(layout.checkout, "rev-parse", "refs/heads/uat").strip()
     assert trailer_values(layout.origin, pushed, "Promote-Source-Commit") == [source]
-    assert runs(layout, "uat", pushed, tmp_path / "uat") == runs(layout, "qa", source, tmp_path / "qa")
+    assert runs(layout, "uat", pushed, tmp_path / "uat") == runs(
+        layout, "qa", source, tmp_path / "qa"
+    )
     assert git(layout.origin, "rev-parse", "refs/heads/main").strip() == snapshot["head"]
     assert checkout_snapshot(layout.checkout) == snapshot
 
 
-def test_a_walk_int_to_prod_lands_one_commit_per_hop_where_each_dst_lives(any_layout, tmp_path, cli):
+def test_a_walk_int_to_prod_lands_one_commit_per_hop_where_each_dst_lives(
+    any_layout, tmp_path, cli
+):
     layout = any_layout
     before = {env: tip(layout, env) for env in layout.places}
     wanted = runs(layout, "int", before["int"], tmp_path / "int")
     snapshot = checkout_snapshot(layout.checkout)
-    on_checkout = [dst for _, dst in HOPS if layout.places[dst].repo == layout.checkout
-                   and layout.places[dst].branch == "main"]  # fmt: skip
+    on_checkout = [dst for _, dst in HOPS if layout.on_checked_out_branch(dst)]
 
     result = cli(layout.checkout, "int", "prod", "--yes")
 
