@@ -22,6 +22,7 @@ branch but `main`: the env branches are only `origin/<env>` until something crea
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -331,6 +332,37 @@ def mixed_layout(tmp_path: Path) -> Layout:
 @pytest.fixture(params=sorted(BUILDERS))
 def any_layout(request: pytest.FixtureRequest, tmp_path: Path) -> Layout:
     return BUILDERS[request.param](tmp_path / request.param)
+
+
+def set_key(layout: Layout, env: str, key: str, value: str) -> int:
+    """Set `key: value` in `env`'s block of graph.yaml and commit it, as a person would; the
+    line number (1-based) of that key."""
+    lines = layout.graph_file.read_text().splitlines(keepends=True)
+    start = lines.index(f"  {env}:\n") + 1
+    end = start
+    while end < len(lines) and lines[end].startswith("    "):
+        end += 1
+    entry = f"    {key}: {value}\n"
+    existing = [i for i in range(start, end) if lines[i].startswith(f"    {key}:")]
+    at = existing[0] if existing else start
+    lines[at : at + len(existing[:1])] = [entry]
+    layout.graph_file.write_text("".join(lines))
+    git(layout.checkout, "commit", "--quiet", "-am", f"graph: {env} {key} {value}")
+    return at + 1
+
+
+def push_new_version(layout: Layout, env: str, web: str, scratch: Path) -> str:
+    """A teammate, in a clone of its own, pins web `web` in `env` and pushes it to the remote
+    where `env` lives; the new commit."""
+    place = layout.places[env]
+    work = clone(place.url or layout.origin_url, scratch)
+    git(work, "checkout", "--quiet", place.branch)
+    kustomization = work / place.path / "kustomization.yaml"
+    text = kustomization.read_text()
+    kustomization.write_text(re.sub(r"(?m)^(    newTag: ).*$", rf"\g<1>{web}", text))
+    git(work, "commit", "--quiet", "-am", f"web {web}")
+    git(work, "push", "--quiet", "origin", place.branch)
+    return git(work, "rev-parse", "HEAD").strip()
 
 
 # --- reading a layout back with plain git ---------------------------------------------------
