@@ -24,6 +24,7 @@ TEAMMATE = """\
 #!/bin/sh
 # A teammate scales podinfo in DST and pushes, while promote's gates run.
 set -e
+cat > /dev/null  # the plan, on stdin
 if [ -e "{pushes}" ] && [ "{every_time}" != yes ]; then exit 0; fi
 cd "{clone}"
 git pull --quiet --ff-only origin "{branch}"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.engine.promotion.test_landing import effective
 from tests.helpers import git
-from tests.layout_remotes import Layout, export, push_new_version, tip
+from tests.layout_remotes import BUILDERS, Layout, export, push_new_version, tip
 
 WEB = "ghcr.io/acme/web"
 
@@ -104,18 +106,19 @@ def identity(clone: Path) -> dict[str, int]:
     return {str(p.relative_to(objects)): p.stat().st_ino for p in objects.rglob("*") if p.is_file()}
 
 
+@pytest.mark.parametrize(("name", "moving"), [("repos", "int"), ("mixed", "prod")])
 def test_remote_repositories_are_cached_under_git_promote_and_fetched_not_cloned_again(
-    repos_layout, tmp_path, cli
+    name, moving, tmp_path, cli
 ):
-    layout = repos_layout
-    urls = {place.url for place in layout.places.values()}
+    layout = BUILDERS[name](tmp_path / name)
+    urls = {place.url for place in layout.places.values() if place.url}
     status_versions(layout, cli)
     first = cache_dirs(layout)
     assert set(first) == urls, "one bare clone per repository, named by its URL"
     marks = {url: identity(clone) for url, clone in first.items()}
     for clone in first.values():
         (clone / "left-by-the-test").write_text("a re-clone would lose this\n")
-    newer = push_new_version(layout, "int", "1.9.0", tmp_path / "teammate")
+    newer = push_new_version(layout, moving, "1.9.0", tmp_path / "teammate")
 
     versions = status_versions(layout, cli)
 
@@ -124,6 +127,6 @@ def test_remote_repositories_are_cached_under_git_promote_and_fetched_not_cloned
         assert (clone / "left-by-the-test").exists(), url
         now = identity(clone)
         assert all(now.get(name) == inode for name, inode in marks[url].items()), url
-    int_url = layout.places["int"].url
-    assert git(first[int_url], "cat-file", "-t", newer).strip() == "commit", "fetched"
-    assert versions["int"] == runs_now(layout, "int", tmp_path / "after")
+    url = layout.places[moving].url
+    assert git(first[url], "cat-file", "-t", newer).strip() == "commit", "fetched"
+    assert versions[moving] == runs_now(layout, moving, tmp_path / "after")
