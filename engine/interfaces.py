@@ -5,7 +5,7 @@ Plugins implement these structurally; nothing needs to subclass anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from engine.model import ArtifactRef, Environment, Pin, Plan, TextEdit, Verdict
 if TYPE_CHECKING:
     from engine.plugins import Plugins
     from engine.repository.gitrepo import GitRepo
+    from engine.repository.places import Place
     from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
 
 
@@ -68,6 +69,17 @@ class GateContext:
     # reviews (the approval gate counts them with `from: pull_request`).
     pull_request: PullRequest | None = None
     review_state: ReviewState | None = None
+    # Where an environment (by name) lives, read at the tip of its branch or repository: gates
+    # that read an environment's history (soak, upstreams, approval) read it there.
+    place: Callable[[str], Place] | None = None
+
+    def where(self, env: str) -> tuple[GitRepo, str, Path]:
+        """(repository, commit, root of the tree) of environment `env`; without `place`
+        (a context made by hand), the working tree at HEAD."""
+        if self.place is None:
+            return self.repo, "HEAD", self.repo.root
+        found = self.place(env)
+        return found.repo, found.commit, found.root
 
 
 class Gate(Protocol):

@@ -23,7 +23,7 @@ class GateSpec:
 @dataclass(frozen=True)
 class Environment:
     name: str
-    path: PurePosixPath  # relative to the repository root, posix style
+    path: PurePosixPath  # relative to the root of the tree it lives in, posix style
     upstreams: tuple[str, ...] = ()
     renderer: str = "kustomize"
     gates: tuple[GateSpec, ...] = ()
@@ -31,6 +31,23 @@ class Environment:
     labels: Mapping[str, str] = field(default_factory=dict)
     allow_force: bool = True
     location: Location | None = None
+    # Where the tree lives (engine.repository.places): another branch of this repository,
+    # another repository, or (both None) the checked-out branch.
+    branch: str | None = None
+    repo: str | None = None
+    # Positions of the `path`, `branch` and `repo` keys, for errors found once the tree is read.
+    key_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
+
+    @property
+    def elsewhere(self) -> bool:
+        """Declared to live outside the working tree (it may still turn out to be the
+        checked-out branch, which `engine.repository.places` decides)."""
+        return self.branch is not None or self.repo is not None
+
+    def where(self) -> str:
+        """Where the environment lives, as `graph` and messages show it."""
+        tree = f"{self.repo}@{self.branch or 'HEAD'}" if self.repo else f"branch {self.branch}"
+        return f"{tree}:{self.path}" if self.elsewhere else str(self.path)
 
 
 @dataclass(frozen=True, order=True)
@@ -109,6 +126,10 @@ class Plan:
     notes: tuple[str, ...] = ()
     # DST's files as the plan leaves them (path → text): what a promotion writes.
     texts: Mapping[PurePosixPath, str] = field(default_factory=dict, compare=False, repr=False)
+    # The commit of DST's tree the plan was made from: the promotion commit's parent.
+    base_commit: str = ""
+    # SRC's repository when it is not DST's (trailer Promote-Source-Repo).
+    source_repo: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -120,6 +141,7 @@ class Plan:
             "from": self.src,
             "to": self.dst,
             "source_commit": self.source_commit,
+            **({"source_repo": self.source_repo} if self.source_repo else {}),
             "changes": [
                 {
                     "kind": c.ref.kind,

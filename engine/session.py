@@ -7,11 +7,12 @@ from functools import cached_property
 from pathlib import Path
 
 from engine.config.graph import PromotionGraph
-from engine.config.graphfile import GraphConfig, find_config, load_config
+from engine.config.graphfile import AUTO_RENDERER, GraphConfig, find_config, load_config
 from engine.errors import ConfigError, PluginError
 from engine.model import Environment
 from engine.plugins import Plugins, load_plugins
 from engine.repository.gitrepo import GitRepo
+from engine.repository.places import Places, refuse_shared_trees
 
 
 @dataclass
@@ -28,6 +29,11 @@ class Session:
     def repo(self) -> GitRepo:
         return GitRepo(self.root)
 
+    @cached_property
+    def places(self) -> Places:
+        """Where each environment lives (engine.repository.places)."""
+        return Places(self.repo)
+
     def environment(self, name: str) -> Environment:
         return self.graph[name]
 
@@ -40,13 +46,16 @@ def open_session(cwd: Path, config_file: Path | None = None) -> Session:
     graph = PromotionGraph(config)
     check_plugin_names(graph, plugins)
     check_scm_settings(config, plugins)
-    return Session(config, graph, plugins)
+    session = Session(config, graph, plugins)
+    refuse_shared_trees(list(graph), session.repo.branch())
+    return session
 
 
 def check_plugin_names(graph: PromotionGraph, plugins: Plugins) -> None:
     """Renderer, gate and target names must be registered by an installed plugin."""
     for env in graph:
-        _known(plugins.renderers, env.renderer, f"environment {env.name!r}: renderer", env)
+        if env.renderer != AUTO_RENDERER:
+            _known(plugins.renderers, env.renderer, f"environment {env.name!r}: renderer", env)
         for spec in env.gates:
             gate = _known(
                 plugins.gates, spec.name, f"environment {env.name!r}: gate", env, spec.location

@@ -80,7 +80,10 @@ def target_statuses(session: Session) -> dict[str, TargetStatus]:
 
 def build_status(session: Session) -> StatusReport:
     order = session.graph.in_order()
-    states = read_states(session.plugins, session.root, [session.environment(n) for n in order])
+    environments = [session.environment(n) for n in order]
+    states = read_states(
+        session.plugins, [(session.places.of(env).root, env) for env in environments]
+    )
     versions = {state.env.name: state.versions for state in states}
     upstreams = {name: session.graph.upstreams(name) for name in order}
     report = StatusReport(order, upstreams, versions)
@@ -89,16 +92,33 @@ def build_status(session: Session) -> StatusReport:
             for ref, version in versions[upstream].items():
                 if ref in versions[name] and versions[name][ref] != version:
                     report.lagging.setdefault(name, {})[ref] = version
-    for record in read_history(session.repo):
+    for record in history_everywhere(session):
         report.last_promotion.setdefault(record.dst, record)
     report.targets = target_statuses(session)
     report.uncommitted = uncommitted_files(session, [state.env for state in states])
     return report
 
 
+def history_everywhere(session: Session) -> list[PromotionRecord]:
+    """Promotions recorded wherever environments live (HEAD, their branches, their
+    repositories), newest first; a commit reachable from several of them is listed once."""
+    tips = {}
+    for env in session.graph:
+        place = session.places.of(env)
+        tips[(str(place.repo.git_dir), place.commit)] = place
+    records = {}
+    for place in tips.values():
+        for record in read_history(place.repo, place.commit):
+            records.setdefault(record.commit, record)
+    return sorted(records.values(), key=lambda r: r.when, reverse=True)
+
+
 def uncommitted_files(session: Session, environments: list[Environment]) -> dict[str, list[str]]:
     """Environment → its files that differ from HEAD (modified, untracked, or in a submodule
-    checked out elsewhere than HEAD records)."""
+    checked out elsewhere than HEAD records); only the working tree's environments can."""
+    environments = [env for env in environments if session.places.in_worktree(env)]
+    if not environments:
+        return {}
     dirty = [PurePosixPath(p) for p in session.repo.dirty_paths(e.path for e in environments)]
     found = {e.name: [str(p) for p in dirty if p.is_relative_to(e.path)] for e in environments}
     return {name: files for name, files in found.items() if files}

@@ -101,8 +101,15 @@ def approve(
     # Counted as DST's approval gates count them if the approver promotes: the same computation
     # as `promote check` (the approver's own approval may not count for their own promotion).
     gates = [spec for spec in session.environment(dst).gates if spec.name == "approval"]
+    held_in = session.places.of(session.environment(dst)).repo  # where approvals are kept
     counts = [
-        count_approvals(result.approvals, spec.options, result.approver, repo=session.repo)
+        count_approvals(
+            result.approvals,
+            spec.options,
+            result.approver,
+            repo=held_in,
+            policy_repo=session.repo,
+        )
         for spec in gates
     ]
     if output is OutputFormat.json:

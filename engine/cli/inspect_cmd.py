@@ -11,6 +11,7 @@ from engine.cli.common import OutputFormat, OutputOption, console, emit_json, se
 
 if TYPE_CHECKING:
     from engine.interfaces import TargetStatus
+    from engine.model import Environment
     from engine.session import Session
 
 
@@ -75,12 +76,12 @@ def history(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Promotions read back from commit trailers, newest first."""
-    from engine.promotion.trailers import read_history
+    from engine.status import history_everywhere
 
     session = session_from(ctx)
     if env is not None:
         session.environment(env)
-    records = read_history(session.repo)
+    records = history_everywhere(session)
     if env is not None:
         records = [r for r in records if env in (r.dst, r.src)]
     if output is OutputFormat.json:
@@ -132,6 +133,9 @@ def _graph_json(session: Session) -> dict[str, Any]:
         {
             "name": env.name,
             "path": str(env.path),
+            "branch": env.branch,
+            "repo": env.repo,
+            "where": _where(session, env),
             "from": session.graph.upstreams(env.name),
             "renderer": env.renderer,
             "gates": [spec.name for spec in env.gates],
@@ -150,7 +154,7 @@ def _graph_text(session: Session) -> list[str]:
         (
             env.name,
             f"from: {', '.join(session.graph.upstreams(env.name)) or '-'}",
-            f"path: {env.path}",
+            f"where: {_where(session, env)}",
             f"renderer: {env.renderer}",
             f"gates: {', '.join(spec.name for spec in env.gates) or '-'}",
         )
@@ -159,6 +163,13 @@ def _graph_text(session: Session) -> list[str]:
     widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
     padded = (" ".join(c.ljust(w + 1) for c, w in zip(row, widths, strict=True)) for row in rows)
     return [line.rstrip() for line in padded]
+
+
+def _where(session: Session, env: Environment) -> str:
+    """`main:apps/qa` for the checked-out branch, else the branch or repository and path."""
+    if env.elsewhere:
+        return env.where()
+    return f"{session.repo.branch() or 'HEAD'}:{env.path}"
 
 
 def _mermaid(names: list[str], edges: list[tuple[str, str]]) -> list[str]:

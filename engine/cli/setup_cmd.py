@@ -29,7 +29,7 @@ def validate(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> No
     session = session_from(ctx)
     rendered = {}
     for env in session.graph:
-        state = read_state(session.plugins, session.root, env)
+        state = read_state(session.plugins, session.places.of(env).root, env)
         rendered[env.name] = {"objects": len(state.objects), "artifacts": len(state.versions)}
     if output is OutputFormat.json:
         emit_json({"valid": True, "config": str(session.config.file), "environments": rendered})
@@ -61,7 +61,8 @@ def render(
     from engine.yamlfiles.yamlio import dump_all
 
     session = session_from(ctx)
-    objects = render_objects(session.plugins, session.root, session.environment(env))
+    environment = session.environment(env)
+    objects = render_objects(session.plugins, session.places.of(environment).root, environment)
     if out is None:
         typer.echo(dump_all(objects if show_secrets else mask_secrets(objects)), nl=False)
     else:

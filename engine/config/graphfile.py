@@ -17,6 +17,9 @@ from engine.yamlfiles.yamlio import CommentedMap, dump_json_compatible, load_rou
 
 DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
 DEFAULT_PUSH_ATTEMPTS = 5
+# The renderer of an environment on another branch or repository that names none: kustomize
+# when its directory holds a kustomization, else plain (engine.versions.state decides).
+AUTO_RENDERER = "auto"
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,6 @@ def load_config(file: Path) -> GraphConfig:
         name: _environment(name, node, root["environments"], shown, repo_root)
         for name, node in root["environments"].items()
     }
-    _refuse_shared_paths(environments, root["environments"], shown)
     push = root.get("push") or {}
     attempts = int(push.get("attempts", DEFAULT_PUSH_ATTEMPTS))
     if "scm" not in root:
@@ -93,20 +95,6 @@ def reserved_names() -> frozenset[str]:
     from engine.cli.app import command_names  # lazy: the CLI imports this module
 
     return command_names()
-
-
-def _refuse_shared_paths(
-    environments: dict[str, Environment], parent: CommentedMap, shown: str
-) -> None:
-    """Two environments in one directory would promote into each other's files."""
-    owner: dict[PurePosixPath, str] = {}
-    for name, env in environments.items():
-        if env.path in owner:
-            raise ConfigError(
-                f"environments {owner[env.path]!r} and {name!r} have the same path {env.path}",
-                location=_locate(parent, [name, "path"], shown),
-            )
-        owner[env.path] = name
 
 
 def _shown(file: Path, repo_root: Path) -> str:
@@ -166,20 +154,39 @@ def _environment(
             f"environment name {name!r} collides with the command `promote {name}`",
             location=location,
         )
-    path = _env_path(node, shown, repo_root)
+    elsewhere = "branch" in node or "repo" in node
+    path = _tree_path(node, shown) if elsewhere else _env_path(node, shown, repo_root)
     upstreams = node.get("from", [])
     upstreams = (upstreams,) if isinstance(upstreams, str) else tuple(upstreams)
+    # Another tree's files are only read once it is fetched: its renderer is chosen then.
+    renderer = AUTO_RENDERER if elsewhere else default_renderer(repo_root / path)
     return Environment(
         name=name,
         path=path,
         upstreams=upstreams,
-        renderer=node.get("renderer") or _default_renderer(repo_root / path),
+        renderer=node.get("renderer") or renderer,
         gates=_gates(node, shown),
         target=dump_json_compatible(node["target"]) if "target" in node else None,
         labels=dict(node.get("labels", {})),
         allow_force=bool(node.get("allow_force", True)),
         location=location,
+        branch=str(node["branch"]) if "branch" in node else None,
+        repo=str(node["repo"]) if "repo" in node else None,
+        key_locations={key: _locate(node, [key], shown) for key in ("path", "branch", "repo")},
     )
+
+
+def _tree_path(node: CommentedMap, shown: str) -> PurePosixPath:
+    """`path` inside another branch or repository: checked once that tree is read
+    (engine.repository.places); here only that it cannot name anything outside it."""
+    raw = str(node["path"])
+    path = PurePosixPath(raw)
+    if os.path.isabs(raw) or ".." in path.parts or (path.parts and path.parts[0] == ".git"):
+        raise ConfigError(
+            f"path {raw!r} must be a directory inside the environment's tree",
+            location=_locate(node, ["path"], shown),
+        )
+    return path
 
 
 def _env_path(node: CommentedMap, shown: str, repo_root: Path) -> PurePosixPath:
@@ -199,7 +206,8 @@ def _env_path(node: CommentedMap, shown: str, repo_root: Path) -> PurePosixPath:
     return PurePosixPath(relative.as_posix())
 
 
-def _default_renderer(directory: Path) -> str:
+def default_renderer(directory: Path) -> str:
+    """kustomize for a directory holding a kustomization, else plain manifests."""
     kustomized = any((directory / name).is_file() for name in KUSTOMIZATION_NAMES)
     return "kustomize" if kustomized else "plain"
 

@@ -72,16 +72,24 @@ class ApprovalCount:
 
 
 def count_approvals(
-    approvals: Sequence[Approval], options: Any, promoter: str, *, repo: GitRepo
+    approvals: Sequence[Approval],
+    options: Any,
+    promoter: str,
+    *,
+    repo: GitRepo,
+    policy_repo: GitRepo | None = None,
 ) -> ApprovalCount:
     """The one computation of the approval gate, shared by the gate and `promote approve`.
 
     `options` are the gate's (`{required, distinct_from_promoter, approvers, signed, keys}`,
-    already checked).
+    already checked). `repo` holds the approval commits, `policy_repo` (default: the same) the
+    graph file and the keys file.
     """
     options = options or {}
     patterns = [p.lower() for p in options.get("approvers", ["*"])]
-    unsigned = unverified(repo, approvals, options["keys"]) if options.get("signed") else {}
+    keys = options.get("keys", "")
+    signed = options.get("signed")
+    unsigned = unverified(repo, approvals, keys, policy_repo) if signed else {}
     counted: dict[str, None] = {}
     ignored: dict[str, str] = {}  # email → why its (first) approval did not count
     for approval in approvals:
@@ -98,17 +106,20 @@ def count_approvals(
     return ApprovalCount(options.get("required", 1), tuple(counted), reasons)
 
 
-def unverified(repo: GitRepo, approvals: Sequence[Approval], keys: str) -> dict[str, str]:
+def unverified(
+    repo: GitRepo, approvals: Sequence[Approval], keys: str, policy_repo: GitRepo | None = None
+) -> dict[str, str]:
     """Approval commit → why its signature does not prove its author, for `signed: true`.
 
     An approval counts only when it carries a good SSH signature by a key that the allowed-signers
-    file KEYS (as committed at HEAD: a local edit proves nothing) lists for the approval's own
-    email: anyone can set GIT_AUTHOR_EMAIL, only the key's holder can sign.
+    file KEYS (as committed at HEAD of the graph's repository, `policy_repo`: a local edit proves
+    nothing) lists for the approval's own email: anyone can set GIT_AUTHOR_EMAIL, only the key's
+    holder can sign.
     """
     if not approvals:
         return {}
     commits = [a.commit for a in approvals]
-    allowed = repo.file_at("HEAD", keys)
+    allowed = (policy_repo or repo).file_at("HEAD", keys)
     if allowed is None:
         return dict.fromkeys(commits, f"keys file {keys} is not committed")
     checked = repo.ssh_signatures(commits, allowed)
@@ -148,11 +159,20 @@ def approve(
     if not email:
         raise UsageError("no Git identity to approve as: set `git config user.email`")
     digest = plan_hash(plan)
-    existing = approvals_of(session.repo, src, dst, digest)
+    # Approvals are recorded where DST lives: its promotions land there, and read them there.
+    place = session.places.of(session.environment(dst))
+    existing = approvals_of(place.repo, src, dst, digest, place.commit)
     if _already_approved(session, dst, [a for a in existing if a.email == email.lower()]):
         return ApprovalResult(plan, digest, email, None, tuple(existing))
-    commit = session.repo.commit_empty(approval_message(plan, digest, email), run_hooks=run_hooks)
-    approvals = approvals_of(session.repo, src, dst, digest)
+    text = approval_message(plan, digest, email)
+    if place.checked_out:
+        commit = session.repo.commit_empty(text, run_hooks=run_hooks)
+    else:
+        from engine.promotion.elsewhere import publish_to_place
+
+        commit = place.repo.commit_on(place.commit, text)
+        publish_to_place(place, commit, push=False)
+    approvals = approvals_of(place.repo, src, dst, digest, commit)
     return ApprovalResult(plan, digest, email, commit, tuple(approvals))
 
 
@@ -164,8 +184,9 @@ def _already_approved(session: Session, dst: str, mine: list[Approval]) -> bool:
         for spec in session.environment(dst).gates
         if spec.name == "approval" and (spec.options or {}).get("signed")
     ]
+    repo = session.places.of(session.environment(dst)).repo
     return bool(mine) and all(
-        len(unverified(session.repo, mine, keys)) < len(mine) for keys in signed_gates
+        len(unverified(repo, mine, keys, session.repo)) < len(mine) for keys in signed_gates
     )
 
 
@@ -185,14 +206,17 @@ def approval_message(plan: Plan, digest: str, email: str) -> str:
     )
 
 
-def approvals_of(repo: GitRepo, src: str, dst: str, digest: str) -> list[Approval]:
-    """Approvals of this plan since the last promotion into DST, oldest first.
+def approvals_of(
+    repo: GitRepo, src: str, dst: str, digest: str, tip: str = "HEAD"
+) -> list[Approval]:
+    """Approvals of this plan since the last promotion into DST, oldest first, in the history
+    of `tip` (where DST lives).
 
     One approver may have several (a forged one in their name, then their own signed one):
     `count_approvals` counts each approver once.
     """
-    since = last_promotion_into(repo, dst)
-    rev = f"{since}..HEAD" if since else "HEAD"
+    since = last_promotion_into(repo, dst, tip)
+    rev = f"{since}..{tip}" if since else tip
     hop = f"{src} -> {dst}"
     found = []
     for commit in reversed(repo.log(grep=f"^{APPROVAL_FOR}: ", rev=rev)):
@@ -210,8 +234,8 @@ def _approver(commit: CommitInfo) -> str | None:
     return claimed if claimed and claimed == commit.author_email.lower() else None
 
 
-def last_promotion_into(repo: GitRepo, dst: str) -> str | None:
-    for commit in repo.log(grep=f"^{TO}: {re.escape(dst)}$"):
+def last_promotion_into(repo: GitRepo, dst: str, tip: str = "HEAD") -> str | None:
+    for commit in repo.log(grep=f"^{TO}: {re.escape(dst)}$", rev=tip):
         if commit.trailer(ID) and commit.trailer(TO) == dst:
             return commit.sha
     return None

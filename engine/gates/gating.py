@@ -57,6 +57,7 @@ def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> G
         environments=session.graph.environments,
         plan_hash=plan_hash(plan),
         plugins=session.plugins,
+        place=lambda name: session.places.of(session.environment(name)),
     )
 
 

@@ -14,6 +14,7 @@ from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryErro
 from engine.gates.gating import blocking, evaluate_gates, gate_context
 from engine.model import Environment, Outcome, Plan, Verdict
 from engine.plugins import notify
+from engine.promotion.elsewhere import land_elsewhere
 from engine.promotion.landing import land, recover_interrupted
 from engine.promotion.locking import DEFAULT_WAIT_SECONDS, repository_lock
 from engine.promotion.planner import make_plan
@@ -75,6 +76,7 @@ def promote(
     """Walk the unique shortest path hop by hop; stop at the first hop that does not land."""
     path = session.graph.path(src, dst, options.via)
     _refuse_to_start(session, options, path)
+    session.places.fetch = options.push  # a branch elsewhere is caught up with its remote too
     walk = _Walk(session, options, reporter)
     results: list[HopResult] = []
     carried: dict | None = None
@@ -93,7 +95,13 @@ def _refuse_to_start(session: Session, options: PromoteOptions, path: list[str])
         raise UsageError(
             "--pr opens one pull request for one hop (SRC an upstream of DST), without --push"
         )
-    if not (options.dry_run or options.detached_ok) and session.repo.branch() is None:
+    into_worktree = any(session.places.in_worktree(session.environment(n)) for n in path[1:])
+    if options.pr and not into_worktree:
+        raise UsageError(
+            f"--pr opens pull requests against the checked-out branch; {path[-1]!r} lives on "
+            f"{session.environment(path[-1]).where()} (not supported yet)"
+        )
+    if into_worktree and not (options.dry_run or options.detached_ok) and not session.repo.branch():
         raise RepositoryError(
             "HEAD is detached: a promotion commit would belong to no branch; check out the "
             "branch to promote on, or pass --detached-ok"
@@ -120,7 +128,8 @@ def _hop_and_publish(
 ) -> tuple[HopResult, dict | None]:
     """The hop, and with `--push` the fetch before it and the push after it."""
     session, options = walk.session, walk.options
-    if not options.push or options.dry_run:
+    elsewhere = not session.places.in_worktree(session.environment(dst))
+    if not options.push or options.dry_run or elsewhere:  # elsewhere: landing is the push
         return _hop_until_landed(walk, src, dst, carried)
     remote = catch_up_before_planning(session)
     result, carried = _hop_until_landed(walk, src, dst, carried)
@@ -154,7 +163,12 @@ def _hop_until_landed(
 
 
 def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
-    dirty = session.repo.dirty_paths(env.path for env in environments)
+    """Uncommitted files of environments read from the working tree would be promoted as if
+    committed (those on other branches and repositories are read from commits)."""
+    local = [env for env in environments if session.places.in_worktree(env)]
+    if not local:
+        return
+    dirty = session.repo.dirty_paths(env.path for env in local)
     if dirty:
         shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
         raise RepositoryError(
@@ -190,16 +204,23 @@ def plan_hop(
     only: Sequence[str] = (),
     carried: dict | None = None,
 ) -> tuple[Plan, EnvState, EnvState]:
-    """The plan of one hop from the working tree, with both environments' states."""
-    # HEAD before the files: a commit landing in between makes the landing's compare-and-swap
-    # fail instead of mixing a newer tree into a commit on an older base.
-    head = session.repo.head()
+    """The plan of one hop from where both environments live, with their states."""
+    # Each tree's commit before its files: a commit landing in between makes the landing's
+    # compare-and-swap fail instead of mixing a newer tree into a commit on an older base.
+    session.places.forget()
+    src_env, dst_env = session.environment(src), session.environment(dst)
+    src_place, dst_place = session.places.of(src_env), session.places.of(dst_env)
     src_state, dst_state = read_states(
-        session.plugins, session.root, [session.environment(src), session.environment(dst)]
+        session.plugins, [(src_place.root, src_env), (dst_place.root, dst_env)]
     )
     if carried is not None:  # a dry run did not land the previous hop: carry its versions on
         src_state = _with_carried(src_state, carried)
-    plan = make_plan(session.plugins, src_state, dst_state, head, only)
+    plan = make_plan(session.plugins, src_state, dst_state, src_place.commit, only)
+    plan = dataclasses.replace(
+        plan,
+        base_commit=dst_place.commit,
+        source_repo=session.places.source_repo(src_place, dst_place),
+    )
     return plan, src_state, dst_state
 
 
@@ -249,17 +270,18 @@ def _land_hop(
         return HopResult(
             plan, tuple(verdicts), "pr-opened", opened.commit, promotion_id, forced, None, opened
         )
-    # Source and destination share one branch here, so the source commit is also the base.
-    commit = land(
-        session,
-        plan,
-        dst_state.env,
-        message(plan, promotion_id, decisions),
-        plan.source_commit,
-        run_hooks=not options.no_verify,
-    )
+    text = message(plan, promotion_id, decisions)
+    place = session.places.of(dst_state.env)
+    pushed_to = None
+    if place.checked_out:
+        run_hooks = not options.no_verify
+        commit = land(session, plan, dst_state.env, text, plan.base_commit, run_hooks=run_hooks)
+    else:
+        commit, pushed_to = land_elsewhere(
+            session, plan, dst_state.env, place, text, push=options.push
+        )
     _notify_promoted(session, plan, commit, promotion_id)
-    return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced)
+    return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced, pushed_to)
 
 
 def _with_carried(state: EnvState, carried: dict) -> EnvState:

@@ -27,6 +27,8 @@ from pathlib import Path, PurePosixPath
 from engine.errors import PromoteError, RenderError
 from engine.model import Environment, Plan
 from engine.repository.githooks import after_commit, before_commit
+from engine.repository.gitrepo import GitRepo
+from engine.repository.places import Place
 from engine.session import Session
 from engine.versions.state import read_state
 from engine.yamlfiles.envfiles import refuse_links
@@ -50,9 +52,9 @@ def land(
     repo = session.repo
     commit = build_commit(session, dst, plan, base, commit_message, run_hooks=run_hooks)
     journal = _write_journal(repo.git_dir, commit, list(texts))
-    _crash_window("before-ref")
+    crash_window("before-ref")
     repo.advance_head(commit, base, f"promote: {plan.src} -> {plan.dst}")
-    _crash_window("after-ref")
+    crash_window("after-ref")
     _write_files(session.root, texts)
     repo.stage_worktree_files(sorted(texts))
     journal.unlink(missing_ok=True)
@@ -68,18 +70,21 @@ def build_commit(
     commit_message: str,
     *,
     run_hooks: bool,
+    place: Place | None = None,
 ) -> str:
     """The plan's edits as a commit on top of `base`, on no branch yet, verified by rendering
-    DST from it (landing, a pull request's branch and a rebase before a push all build it so)."""
+    DST from it (landing, a pull request's branch and a rebase before a push all build it so).
+    `place` is where DST lives when not in the working tree: its repository holds the commit."""
     texts = dict(plan.texts)
     refuse_outside(dst, list(texts))
-    refuse_links(session.root, texts)  # planned earlier; the tree may have changed since
-    repo = session.repo
+    repo = session.repo if place is None else place.repo
+    # Planned earlier; the tree may have changed since.
+    refuse_links(session.root if place is None else place.root, texts)
     with repo.staged_tree(base, texts) as (tree, index_env):
         if run_hooks:
             commit_message = before_commit(repo, index_env, commit_message)
     commit = repo.commit_tree(tree, [base], commit_message)
-    verify_commit(session, dst, plan, commit)
+    verify_commit(session, dst, plan, commit, repo)
     return commit
 
 
@@ -111,11 +116,14 @@ def refuse_outside(dst: Environment, files: Sequence[PurePosixPath]) -> None:
             )
 
 
-def verify_commit(session: Session, dst: Environment, plan: Plan, commit: str) -> None:
-    """DST, rendered from the new commit, runs exactly the planned versions."""
+def verify_commit(
+    session: Session, dst: Environment, plan: Plan, commit: str, repo: GitRepo | None = None
+) -> None:
+    """DST, rendered from the new commit (of `repo`, the session's by default), runs exactly
+    the planned versions."""
     with tempfile.TemporaryDirectory(prefix="promote-verify-") as scratch:
         root = Path(scratch)
-        session.repo.export(commit, root)
+        (repo or session.repo).export(commit, root)
         try:
             state = read_state(session.plugins, root, dst)
         except PromoteError as exc:
@@ -131,7 +139,7 @@ def verify_commit(session: Session, dst: Environment, plan: Plan, commit: str) -
             )
 
 
-def _crash_window(stage: str) -> None:
+def crash_window(stage: str) -> None:
     """Crash tests hold a run here (PROMOTE_TEST_PAUSE=STAGE:SECONDS) to kill it at that point:
     the instants around the ref update are too short to hit by chance."""
     wanted, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")

@@ -191,5 +191,6 @@ def _plan_at(session: Session, src: str, dst: str, base: str, only: Sequence[str
     environments: list[Environment] = [session.environment(src), session.environment(dst)]
     with tempfile.TemporaryDirectory(prefix="promote-pr-") as scratch:
         session.repo.export(base, Path(scratch))
-        src_state, dst_state = read_states(session.plugins, Path(scratch), environments)
+        root = Path(scratch)
+        src_state, dst_state = read_states(session.plugins, [(root, env) for env in environments])
         return make_plan(session.plugins, src_state, dst_state, base, only)

@@ -17,6 +17,7 @@ ID = "Promote-Id"
 FROM = "Promote-From"
 TO = "Promote-To"
 SOURCE_COMMIT = "Promote-Source-Commit"
+SOURCE_REPO = "Promote-Source-Repo"  # when SRC lives in another repository than DST
 ARTIFACT = "Promote-Artifact"
 GATE = "Promote-Gate"
 APPROVED_BY = "Promote-Approved-By"
@@ -57,6 +58,7 @@ def message(plan: Plan, promotion_id: str, decisions: Decisions = Decisions()) -
         (FROM, plan.src),
         (TO, plan.dst),
         (SOURCE_COMMIT, plan.source_commit),
+        *(((SOURCE_REPO, plan.source_repo),) if plan.source_repo else ()),
         *((ARTIFACT, f"{c.ref.kind} {c.ref.name} {c.old} -> {c.new}") for c in plan.changes),
         *((GATE, f"{v.gate} {v.outcome.value}: {v.reason}") for v in decisions.verdicts),
         *((APPROVED_BY, approver) for approver in decisions.approvers),
@@ -104,6 +106,7 @@ class PromotionRecord:
     gates: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
     forced: str | None = None
+    source_repo: str | None = None
 
     @classmethod
     def from_commit(cls, commit: CommitInfo) -> PromotionRecord | None:
@@ -123,6 +126,7 @@ class PromotionRecord:
             gates=tuple(commit.trailer_values(GATE)),
             approvers=tuple(commit.trailer_values(APPROVED_BY)),
             forced=commit.trailer(FORCED),
+            source_repo=commit.trailer(SOURCE_REPO),
         )
 
     def as_json(self) -> dict[str, object]:
@@ -134,6 +138,7 @@ class PromotionRecord:
             "from": self.src,
             "to": self.dst,
             "source_commit": self.source_commit,
+            "source_repo": self.source_repo,
             "artifacts": [vars(a) for a in self.artifacts],
             "gates": list(self.gates),
             "approvers": list(self.approvers),
@@ -151,7 +156,7 @@ def _moves(values: list[str]) -> list[ArtifactMove]:
     return moves
 
 
-def read_history(repo: GitRepo) -> list[PromotionRecord]:
-    """Every promotion reachable from HEAD, newest first, read from its trailers."""
-    commits = repo.log(grep=f"^{ID}:")
+def read_history(repo: GitRepo, rev: str = "HEAD") -> list[PromotionRecord]:
+    """Every promotion reachable from `rev`, newest first, read from its trailers."""
+    commits = repo.log(grep=f"^{ID}:", rev=rev)
     return [r for c in commits if (r := PromotionRecord.from_commit(c)) is not None]

@@ -43,8 +43,18 @@ def snapshot(session: Session, revision: str = "HEAD") -> Iterator[Snapshot]:
         yield Snapshot(commit, root)
 
 
+def tree_of(session: Session, env: Environment, snap: Snapshot) -> Snapshot:
+    """What `env` is rendered from: `snap` for an environment of the working tree's branch,
+    the tip of its own branch or repository for any other (engine.repository.places)."""
+    if session.places.in_worktree(env):
+        return snap
+    place = session.places.of(env)
+    return Snapshot(place.commit, place.root)
+
+
 def render_at(session: Session, env: Environment, snap: Snapshot) -> list[dict[str, Any]]:
-    """The environment's objects as the commit of `snap` has them."""
+    """The environment's objects as the commit of `snap` (or of its own tree) has them."""
+    snap = tree_of(session, env, snap)
     if not (snap.root / env.path).is_dir():
         raise UsageError(
             f"environment {env.name!r}: {env.path} does not exist at commit {snap.commit[:12]}"
@@ -82,6 +92,7 @@ def context_for(
     dry_run: bool = False,
     timeout: float | None = None,
 ) -> TargetContext:
+    snap = tree_of(session, env, snap)
     return TargetContext(
         env=env,
         options=dict(env.target or {}),
@@ -103,6 +114,7 @@ def reconcile_env(
     timeout: float | None = None,
 ) -> ReconcileReport:
     """Apply, prune and wait; a target that raises gives a failed report, never a crash."""
+    snap = tree_of(session, env, snap)
     context = context_for(session, env, snap, dry_run=dry_run, timeout=timeout)
     try:
         report = target_of(session, env).apply(context)

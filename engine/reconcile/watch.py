@@ -32,6 +32,7 @@ from engine.reconcile.reconciler import (
     snapshot,
     succeeded,
     targeted,
+    tree_of,
 )
 from engine.repository.gitrepo import GitRepo
 from engine.session import Session, open_session
@@ -175,6 +176,7 @@ class Watcher:
         return True
 
     def _visit(self, session: Session, env: Environment, snap: Snapshot) -> bool:
+        snap = tree_of(session, env, snap)
         memory = self.memory.get(env.name, EnvMemory())
         if memory.commit == snap.commit and memory.clean:
             report = diff_env(session, env, snap)

@@ -17,6 +17,7 @@ import git
 
 from engine.errors import BranchMoved, PromoteError, RepositoryError
 
+ZERO_OID = "0" * 40
 _RECORD = "\x1e"
 _FIELD = "\x00"
 
@@ -286,12 +287,37 @@ class GitRepo:
             return exc.message
         return None
 
+    def push_commit(self, remote: str, commit: str, branch: str) -> str | None:
+        """Make `remote`'s `branch` point to `commit`, never forced: Git refuses unless it is a
+        fast-forward, which makes the push a compare-and-swap. None when it landed, else why not."""
+        try:
+            self.run("push", "--quiet", "--porcelain", remote, f"{commit}:refs/heads/{branch}")
+        except RepositoryError as exc:
+            return exc.message
+        return None
+
+    def update_ref(self, ref: str, new: str, expected: str | None) -> None:
+        """Move `ref` to `new` only if it still is at `expected` (None: only if it does not
+        exist yet); BranchMoved otherwise."""
+        try:
+            self.run("update-ref", "-m", "promote", ref, new, expected or ZERO_OID)
+        except RepositoryError as exc:
+            raise BranchMoved(f"{ref} moved while promoting: {exc.message}") from None
+
+    def commit_on(self, parent: str, message: str) -> str:
+        """A commit with `parent`'s tree (it changes no file), on no branch yet."""
+        tree = self.run("rev-parse", f"{parent}^{{tree}}").strip()
+        return self.commit_tree(tree, [parent], message)
+
     def push_new_branch(self, remote: str, commit: str, branch: str) -> None:
         """Create `branch` on `remote` at `commit`; refused (never forced) when it exists."""
         self.run("push", "--quiet", "--porcelain", remote, f"{commit}:refs/heads/{branch}")
 
     def delete_remote_branch(self, remote: str, branch: str) -> None:
         self.run("push", "--quiet", "--porcelain", remote, f":refs/heads/{branch}")
+
+    def remotes(self) -> list[str]:
+        return [remote.name for remote in self.repo.remotes]
 
     def remote_url(self, remote: str) -> str:
         return self.run("remote", "get-url", remote).strip()
@@ -415,19 +441,20 @@ class GitRepo:
         """Write the files of `rev` into `directory` — only those under `paths` when given
         (paths missing at `rev` are skipped) — through a temporary index: the repository's own
         index and working tree are not touched."""
-        prefix = f"--prefix={directory}/"
+        # `directory` as the work tree, not `--prefix`: a bare repository (the cache of another
+        # repository, engine.repository.remotes) has none of its own to be relative to.
+        directory.mkdir(parents=True, exist_ok=True)
+        checkout = ("--work-tree", str(directory.resolve()), "checkout-index", "--force")
         with _temporary_index() as env:
             self.run("read-tree", rev, env=env)
             if not paths:
-                self.run("checkout-index", "--all", "--force", prefix, env=env)
+                self.run(*checkout, "--all", env=env)
                 return
             listed = self.run("ls-files", "-z", "--", *[str(p) for p in paths], env=env)
             files = [name for name in listed.split("\0") if name]
             if files:
                 stdin = _stdin("\0".join(files))
-                self.run(
-                    "checkout-index", "--force", "-z", "--stdin", prefix, istream=stdin, env=env
-                )
+                self.run(*checkout, "-z", "--stdin", istream=stdin, env=env)
 
     def tree_files(self, rev: str, under: PurePosixPath) -> dict[str, bytes]:
         """Path (relative to `under`) → content of every file below `under` in `rev`."""
@@ -471,7 +498,7 @@ class GitRepo:
         if parent and self.run("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
         commit = self.commit_tree(tree, [parent] if parent else [], message)
-        self.run("update-ref", f"refs/heads/{branch}", commit, parent or "0" * 40)
+        self.run("update-ref", f"refs/heads/{branch}", commit, parent or ZERO_OID)
         return commit
 
     def _stage_blobs(
@@ -566,4 +593,13 @@ def init_repository(directory: Path) -> GitRepo:
         git.Repo.init(directory, initial_branch="main")
     except git.GitCommandError as exc:
         raise PromoteError(f"git init failed: {exc}") from None
+    return GitRepo(directory)
+
+
+def init_bare(directory: Path) -> GitRepo:
+    """A new bare repository (the cache of another repository, engine.repository.remotes)."""
+    try:
+        git.Repo.init(directory, bare=True)
+    except git.GitCommandError as exc:
+        raise PromoteError(f"git init --bare failed: {exc}") from None
     return GitRepo(directory)

@@ -24,7 +24,7 @@ from engine.model import ArtifactRef, Environment
 from engine.plugins import Plugins
 from engine.promotion.trailers import ARTIFACT, TO, ArtifactMove
 from engine.repository.gitrepo import CommitInfo, GitRepo
-from engine.versions.state import read_state
+from engine.versions.state import read_state, renderer_name
 from engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
 from engine.yamlfiles.yamlio import load_safe
 
@@ -42,12 +42,19 @@ class Since:
 
 
 def pinned_since(
-    plugins: Plugins, repo: GitRepo, env: Environment, wanted: Mapping[ArtifactRef, str]
+    plugins: Plugins,
+    repo: GitRepo,
+    env: Environment,
+    wanted: Mapping[ArtifactRef, str],
+    *,
+    tip: str = "HEAD",
+    root: Path | None = None,
 ) -> dict[ArtifactRef, Since]:
-    """For each artifact, the commit that started the current run of `wanted[ref]` in `env`."""
-    inputs = environment_inputs(repo.root, env)
-    commits = repo.log(paths=[str(p) for p in inputs])
-    current = versions_at(plugins, repo, env, "HEAD", inputs)
+    """For each artifact, the commit that started the current run of `wanted[ref]` in `env`,
+    in the history of `tip` (the tip of the branch `env` lives on; `root` holds its tree)."""
+    inputs = environment_inputs(root or repo.root, env)
+    commits = repo.log(paths=[str(p) for p in inputs], rev=tip)
+    current = versions_at(plugins, repo, env, tip, inputs)
     found: dict[ArtifactRef, Since] = {
         ref: Since(ref, version, None)
         for ref, version in wanted.items()
@@ -125,7 +132,7 @@ def versions_at(
 
 def environment_inputs(repo_root: Path, env: Environment) -> list[PurePosixPath]:
     """Repository paths whose content decides what `env` renders; [] means "anything"."""
-    if env.renderer not in PATH_AWARE_RENDERERS:
+    if renderer_name(repo_root, env) not in PATH_AWARE_RENDERERS:
         return []
     root = repo_root.resolve()
     seen: set[Path] = set()

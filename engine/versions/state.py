@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from engine.config.graphfile import AUTO_RENDERER, default_renderer
 from engine.errors import PromoteError
 from engine.model import ArtifactRef, Environment, Pin
 from engine.plugins import Plugins, guarded
@@ -57,19 +58,29 @@ def rendered_versions(
     return versions, conflicts
 
 
-def read_states(plugins: Plugins, repo_root: Path, envs: list[Environment]) -> list[EnvState]:
-    """Several environments at once: rendering is a subprocess, so threads overlap the waits."""
-    if len(envs) == 1:
-        return [read_state(plugins, repo_root, envs[0])]
+def read_states(plugins: Plugins, trees: list[tuple[Path, Environment]]) -> list[EnvState]:
+    """Several environments, each read from the root of its tree, at once: rendering is a
+    subprocess, so threads overlap the waits."""
+    if len(trees) == 1:
+        return [read_state(plugins, *trees[0])]
     _ = plugins.sources, plugins.renderers  # fill the registries once, before threads race to
-    with ThreadPoolExecutor(max_workers=min(4, len(envs))) as pool:
-        return list(pool.map(lambda env: read_state(plugins, repo_root, env), envs))
+    with ThreadPoolExecutor(max_workers=min(4, len(trees))) as pool:
+        return list(pool.map(lambda tree: read_state(plugins, *tree), trees))
+
+
+def renderer_name(repo_root: Path, env: Environment) -> str:
+    """The renderer `env` names, or for one that names none on another tree, the default for
+    what its directory holds."""
+    if env.renderer != AUTO_RENDERER:
+        return env.renderer
+    return default_renderer(repo_root / env.path)
 
 
 def render_objects(plugins: Plugins, repo_root: Path, env: Environment) -> list[dict[str, Any]]:
     """The environment's objects from its renderer; a renderer that crashes is a PluginError."""
-    renderer = plugins.renderers.get(env.renderer)
-    with guarded(f"rendering {env.name}", plugins.renderers.plugin_of(env.renderer)):
+    name = renderer_name(repo_root, env)
+    renderer = plugins.renderers.get(name)
+    with guarded(f"rendering {env.name}", plugins.renderers.plugin_of(name)):
         return renderer.render(repo_root, env)
 
 

@@ -47,10 +47,11 @@ class Approval:
             return self._from_reviews(context, options)
         from engine.gates.approvals import approvals_of, count_approvals
 
-        approvals = approvals_of(
-            context.repo, context.src.name, context.dst.name, context.plan_hash
+        repo, tip, _root = context.where(context.dst.name)  # approvals are kept where DST lives
+        approvals = approvals_of(repo, context.src.name, context.dst.name, context.plan_hash, tip)
+        count = count_approvals(
+            approvals, options, context.promoter, repo=repo, policy_repo=context.repo
         )
-        count = count_approvals(approvals, options, context.promoter, repo=context.repo)
         summary = count.summary(context.plan_hash)
         if count.enough:
             return Verdict(NAME, Outcome.PASSED, summary, approvers=count.counted)

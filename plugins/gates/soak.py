@@ -32,7 +32,8 @@ class Soak:
         if context.plugins is None:
             raise RuntimeError("the soak gate needs the loaded plugins in its context")
         wanted = {c.ref: c.new for c in context.plan.changes}
-        since = pinned_since(context.plugins, context.repo, context.src, wanted)
+        repo, tip, root = context.where(context.src.name)
+        since = pinned_since(context.plugins, repo, context.src, wanted, tip=tip, root=root)
         src = context.src.name
         missing = [s for s in since.values() if s.commit is None]
         if missing:

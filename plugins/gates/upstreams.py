@@ -1,6 +1,7 @@
 """`- upstreams: all`: for fan-in, every upstream of DST already runs the versions promoted.
 
-Each upstream is read as committed at HEAD (Git is the truth, not a dirty working tree). An
+Each upstream is read as committed at the tip of its branch (HEAD for the working tree: Git is
+the truth, not a dirty working tree), in its own repository. An
 upstream that does not use an artifact at all is not waited for. A lagging upstream is `pending`.
 """
 
@@ -32,8 +33,8 @@ class Upstreams:
         # so only the other upstreams need rendering: fan-in without the cost on a single line.
         for name in (n for n in upstreams if n != context.src.name):
             env = context.environments[name]
-            inputs = environment_inputs(context.repo.root, env)
-            runs = versions_at(context.plugins, context.repo, env, "HEAD", inputs)
+            repo, tip, root = context.where(name)
+            runs = versions_at(context.plugins, repo, env, tip, environment_inputs(root, env))
             for change in context.plan.changes:
                 version = runs.get(change.ref)
                 if version is not None and version != change.new:

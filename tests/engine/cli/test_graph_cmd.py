@@ -41,7 +41,7 @@ def test_text_columns_line_up_with_long_names(keyword_repo, cli):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert sorted(line.split()[0] for line in lines) == sorted(NAMES)
-    for column in ("from:", "path:", "renderer:", "gates:"):
+    for column in ("from:", "where:", "renderer:", "gates:"):
         assert len({line.index(column) for line in lines}) == 1, (column, result.stdout)
     # two spaces at least between the longest name and the next column
     assert lines[0].index("from:") == len("production-eu-west-1") + 2
