@@ -133,7 +133,9 @@ def test_a_remote_that_keeps_moving_is_exit_1_naming_the_url_and_nothing_is_lost
     result = cli(layout.checkout, "uat", "prod", "--yes")
 
     assert result.exit_code == 1, (result.stdout, result.stderr)
-    assert "could not push" in result.stderr and layout.places["prod"].url in result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("promote: error: ") and layout.places["prod"].url in error, error
+    assert "could not push" in error or "moved" in error, error
     theirs = teammate.pushed()
     assert len(theirs) >= 2, "each new plan ran the gate, and the teammate pushed again"
     history = git(remote, "rev-list", "--reverse", f"{old_tip}..{branch}").split()

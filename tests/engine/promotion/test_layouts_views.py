@@ -54,14 +54,18 @@ def test_history_reads_promotions_from_the_repository_where_they_landed(any_layo
 
 
 def where(layout: Layout, env: str) -> str:
-    """The contract's `where`: `main:apps/qa`, `branch uat:apps/uat`, `URL@BRANCH:PATH` (the
-    URL may be shortened in text, so only its last part is required)."""
+    """The contract's `where` as a pattern: `main:apps/qa`, `branch uat:apps/uat`,
+    `URL@BRANCH:PATH` (the URL may be shortened in text, so only its last part is required; a
+    repository whose branch the graph leaves unsaid may show its HEAD)."""
     place = layout.places[env]
     if place.url is not None:
-        return f"{place.url.rsplit('/', 1)[-1]}@{place.branch}:{place.path}"
+        named = "branch" in _graph_keys(layout)[env]
+        branch = re.escape(place.branch) if named else f"({re.escape(place.branch)}|HEAD)"
+        tail = re.escape(place.url.rsplit("/", 1)[-1])
+        return rf"\S*/{tail}@{branch}:{re.escape(place.path)}"
     if layout.on_checked_out_branch(env):
-        return f"main:{place.path}"
-    return f"branch {place.branch}:{place.path}"
+        return re.escape(f"main:{place.path}")
+    return re.escape(f"branch {place.branch}:{place.path}")
 
 
 def test_graph_shows_where_each_environment_lives(any_layout, cli):
@@ -70,7 +74,7 @@ def test_graph_shows_where_each_environment_lives(any_layout, cli):
     assert text.exit_code == 0, text.stderr
     lines = {line.split()[0]: line for line in text.stdout.splitlines() if line.strip()}
     for env in layout.places:
-        assert re.search(rf"\s{re.escape(where(layout, env))}(\s|$)", lines[env]), lines[env]
+        assert re.search(rf"\s{where(layout, env)}(\s|$)", lines[env]), lines[env]
     document = cli(layout.checkout, "graph", "--output", "json").json()
     graph = _graph_keys(layout)
     for entry in document["environments"]:
