@@ -18,7 +18,7 @@ import pytest
 from tests.engine.promotion.test_landing import effective
 from tests.helpers import git, kustomize_build
 from tests.layout_remotes import BUILDERS, Layout, Place, checkout_snapshot, export, tip
-from tests.processes import trailer_values
+from tests.processes import start, trailer_values
 
 TEAMMATE = """\
 #!/bin/sh
@@ -142,3 +142,31 @@ def test_a_remote_that_keeps_moving_is_exit_1_naming_the_url_and_nothing_is_lost
     assert history == theirs, "every push of the teammate is there, in order, and nothing else"
     assert promotions_between(remote, old_tip, branch) == []
     assert checkout_snapshot(layout.checkout) == snapshot
+
+
+def test_a_push_between_building_the_commit_and_publishing_it_is_caught(
+    mixed_layout, tmp_path, monkeypatch
+):
+    """A real `promote` process held after it built its commit (PROMOTE_TEST_PAUSE), while a
+    teammate pushes to prod's repository outside prod's path: the compare-and-swap push is
+    refused, the hop is planned again on the teammate's commit, and both land."""
+    layout, place = mixed_layout, mixed_layout.places["prod"]
+    old_tip, source = tip(layout, "prod"), tip(layout, "uat")
+    teammate = tmp_path / "teammate"
+    git(tmp_path, "clone", "--quiet", place.url, str(teammate))
+    monkeypatch.setenv("PROMOTE_TEST_PAUSE", "before-ref:1.5")
+    process = start(layout.checkout, "uat", "prod", "--yes")
+    assert process.stderr is not None
+    assert "paused at before-ref" in process.stderr.readline()
+    (teammate / "README.md").write_text("# prod\n\nOn call: the platform team.\n")
+    git(teammate, "commit", "--quiet", "-am", "README: on call")
+    git(teammate, "push", "--quiet", "origin", "main")
+    theirs = git(teammate, "rev-parse", "HEAD").strip()
+    _, err = process.communicate(timeout=60)
+
+    assert process.returncode == 0, err
+    landed = git(place.repo, "rev-parse", "refs/heads/main").strip()
+    assert git(place.repo, "rev-parse", f"{landed}^").strip() == theirs
+    assert promotions_between(place.repo, old_tip, landed) == [landed]
+    assert git(place.repo, "show", f"{landed}:README.md") == (teammate / "README.md").read_text()
+    assert trailer_values(place.repo, landed, "Promote-Source-Commit") == [source]

@@ -99,9 +99,7 @@ def test_two_environments_in_the_same_place_are_exit_2(name, env, keys, other, t
 
 BROKEN = [
     ("mixed", "prod", "repo", UNREACHABLE),
-    ("repos", "uat", "repo", UNREACHABLE),
     ("mixed", "uat", "branch", "no-such-branch"),
-    ("repos", "prod", "branch", "no-such-branch"),
     ("repos", "prod", "path", "apps/nowhere"),
 ]
 
