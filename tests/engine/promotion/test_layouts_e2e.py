@@ -18,6 +18,7 @@ from tests.layout_remotes import (
     all_refs,
     checkout_snapshot,
     export,
+    set_key,
     tip,
 )
 from tests.processes import added_and_removed, clean_tree, trailer_values
@@ -152,3 +153,25 @@ def test_a_walk_int_to_prod_lands_one_commit_per_hop_where_each_dst_lives(
         assert effective(layout.checkout / layout.places["qa"].path) == wanted
     else:
         assert checkout_snapshot(layout.checkout) == snapshot
+
+
+def test_an_environment_on_the_checked_out_branch_is_promoted_in_the_working_tree(
+    mixed_layout, tmp_path, cli
+):
+    """`branch: main` while main is checked out is a plain directory: HEAD moves, the working
+    tree and index follow, and no other ref moves."""
+    layout = mixed_layout
+    set_key(layout, "qa", "branch", "main")
+    head, refs = git(layout.checkout, "rev-parse", "HEAD").strip(), all_refs(layout)
+    wanted = runs(layout, "int", head, tmp_path / "int")
+
+    result = cli(layout.checkout, "int", "qa", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    landed = git(layout.checkout, "rev-parse", "HEAD").strip()
+    assert git(layout.checkout, "rev-parse", "HEAD^").strip() == head
+    assert_trailers(layout, landed, "int", "qa", head)
+    assert clean_tree(layout.checkout), git(layout.checkout, "status", "--porcelain")
+    assert effective(layout.checkout / "apps/qa") == wanted
+    moved = {k: v for k, v in all_refs(layout).items() if refs.get(k) != v}
+    assert moved == {"user:refs/heads/main": landed}
