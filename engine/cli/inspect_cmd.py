@@ -48,11 +48,18 @@ def status(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None
     out.print(table)
     for env in report.environments:
         record = report.last_promotion.get(env)
-        if record:
+        if record and record.rollback_of:
+            out.print(
+                f"{env}: [yellow]rolled back[/] {record.when:%Y-%m-%d %H:%M} "
+                f"(undoing {', '.join(record.rollback_of)}; {record.id}, {record.commit[:12]})"
+            )
+        elif record:
             out.print(
                 f"{env}: last promoted from {record.src} {record.when:%Y-%m-%d %H:%M}"
                 f" ({record.id}, {record.commit[:12]})"
             )
+    for env, freeze in report.frozen.items():
+        out.print(f"[red]{env}: {freeze.describe()}[/]")
     for env, target in report.targets.items():
         out.print(f"{env}: {_describe_target(target)}")
     for env, files in report.uncommitted.items():
@@ -97,7 +104,9 @@ def history(
         table.add_row(
             f"{r.when:%Y-%m-%d %H:%M}",
             r.id,
-            f"{r.src} → {r.dst}",
+            f"rollback {r.dst} (undoing {', '.join(r.rollback_of)})"
+            if r.rollback_of
+            else f"{r.src} → {r.dst}",
             artifacts,
             "\n".join(r.gates),
             ", ".join(r.approvers),
