@@ -11,9 +11,15 @@ import pytest
 from tests.helpers import CliResult, git, run_cli, write_tree
 
 # The fake Kubernetes API server (`fake_k8s`, `fake_kubeconfig`) and repositories with gates
-# (`gated_repo`, `now`), and repositories with a fake code host (`pr_repo`), shared by
-# tests/engine and tests/plugins.
-pytest_plugins = ["tests.fake_k8s.fixtures", "tests.gated", "tests.fake_scm.fixtures"]
+# (`gated_repo`, `now`), repositories with a fake code host (`pr_repo`), and environments on
+# branches and in repositories of their own (`branches_layout`, `repos_layout`, `mixed_layout`),
+# shared by tests/engine and tests/plugins.
+pytest_plugins = [
+    "tests.fake_k8s.fixtures",
+    "tests.gated",
+    "tests.fake_scm.fixtures",
+    "tests.layout_remotes",
+]
 
 
 @pytest.fixture(autouse=True)
