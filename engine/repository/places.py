@@ -49,11 +49,15 @@ class Places:
         self.repo = repo
         self.fetch = fetch  # fetch branches of this repository too (`--push` does)
         self._resolved: dict[tuple[str, str | None], Place] = {}
+        # (repository, branch, path) → the environment found there: a repository's default
+        # branch is only known once asked, so the graph file alone cannot catch every clash.
+        self._claimed: dict[tuple[str, str | None, str], str] = {}
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
     def forget(self) -> None:
         """Read every tree again (its branch may have moved: a promotion landed there)."""
         self._resolved.clear()
+        self._claimed.clear()
 
     def in_worktree(self, env: Environment) -> bool:
         """Whether `env` is read from (and promoted into) the working tree."""
@@ -65,6 +69,14 @@ class Places:
             self._resolved[key] = self._resolve(env)
         place = self._resolved[key]
         _refuse_missing_path(env, place)
+        claim = (place.url or "", place.branch, str(env.path))
+        owner = self._claimed.setdefault(claim, env.name)
+        if owner != env.name:
+            raise ConfigError(
+                f"environments {owner!r} and {env.name!r} have the same path {env.path} on "
+                f"{place.describe()}",
+                location=env.key_locations.get("path", env.location),
+            )
         return place
 
     def source_repo(self, src: Place, dst: Place) -> str | None:
