@@ -30,7 +30,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROMOTE = [sys.executable, "-c", "from engine.cli.app import main; main()"]
-ENV = {**os.environ, "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1"}
+# Bytecode is cached as for an installed package (pip compiles it), whatever the shell says.
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1",
+}
 HEAVY = ("networkx", "jsonschema", "kubernetes", "pydantic", "git", "ruamel", "rich")
 HOPS = (("int", "qa"), ("qa", "uat"), ("uat", "prod"))
 
