@@ -47,7 +47,9 @@ def open_session(cwd: Path, config_file: Path | None = None) -> Session:
     check_plugin_names(graph, plugins)
     check_scm_settings(config, plugins)
     session = Session(config, graph, plugins)
-    refuse_shared_trees(list(graph), session.repo.branch())
+    # Only a `branch:` can name the checked-out branch; without one, Git need not be asked.
+    on_branches = any(env.branch and not env.repo for env in graph)
+    refuse_shared_trees(list(graph), session.repo.branch() if on_branches else None)
     return session
 
 
