@@ -410,12 +410,35 @@ class GitRepo:
         if paths:
             args += ["--", *paths]
         try:
-            out = self.run(*args, strip_newline_in_stdout=False)
+            return list(self._log_records(args))
         except RepositoryError:
             if not self.repo.head.is_valid():
                 return []
             raise
-        return [_commit(record) for record in out.split(_RECORD) if record.strip()]
+
+    def _log_records(self, args: list[str]) -> Iterator[CommitInfo]:
+        """Records parsed while git still writes the next ones: one process, its output never
+        held whole (a long history is megabytes)."""
+        cwd = self.repo.working_tree_dir or self.repo.git_dir
+        with (
+            tempfile.TemporaryFile() as errors,  # a file: a full stderr pipe cannot stall git
+            subprocess.Popen(
+                ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=errors
+            ) as git_log,
+        ):
+            assert git_log.stdout is not None
+            pending = b""
+            while chunk := git_log.stdout.read1(1 << 16):
+                # \x1e is ASCII: never inside a UTF-8 sequence, so records split before decoding.
+                *records, pending = (pending + chunk).split(_RECORD.encode())
+                for record in records:
+                    text = record.decode("utf-8", "replace")
+                    if text.strip():
+                        yield _commit(text)
+            if git_log.wait() != 0:
+                errors.seek(0)
+                detail = errors.read().decode("utf-8", "replace").strip()
+                raise RepositoryError(f"git log failed: {detail}")
 
     # --- reading other commits and writing other branches, never the working tree or index ---
 
