@@ -440,6 +440,28 @@ class GitRepo:
                 detail = errors.read().decode("utf-8", "replace").strip()
                 raise RepositoryError(f"git log failed: {detail}")
 
+    def changing_lines(
+        self, pairs: Sequence[tuple[str, str]], pattern: str, paths: Sequence[str]
+    ) -> set[str]:
+        """Of (commit, older commit) pairs, the commits whose diff from the older one adds or
+        removes a line matching `pattern` (a POSIX extended regex) in `paths`: one
+        `git diff-tree -G` for them all, never one process per commit."""
+        if not pairs:
+            return set()
+        lines = "".join(f"{commit} {older}\n" for commit, older in pairs)
+        out = self.run(
+            "diff-tree",
+            "--stdin",
+            "-r",
+            "--name-only",
+            f"-G{pattern}",
+            "--",
+            *paths,
+            istream=_stdin(lines),
+        )
+        asked = {commit for commit, _older in pairs}
+        return {line for line in out.splitlines() if line in asked}  # the rest are file names
+
     # --- reading other commits and writing other branches, never the working tree or index ---
 
     def resolve(self, rev: str) -> str:
