@@ -206,13 +206,20 @@ def gates_case(runs: int, workdir: Path, history: int = 10) -> list[Row]:
 
     from engine.gates.approvals import approve, hop_plan
     from engine.gates.gating import evaluate_gates, gate_context
+    from engine.promotion.hops import plan_hop
     from engine.session import open_session
 
     os.environ.setdefault("PROMOTE_DISABLE_PLUGIN_AUTOLOAD", "1")
     (workdir / "gates").mkdir()
     session = open_session(build_repo(workdir / "gates", history, by_promote=False))
     approve(session, "uat", "prod")
-    context = gate_context(session, hop_plan(session, "uat", "prod"))
+    plan, src_state, _dst_state = plan_hop(session, "uat", "prod")
+
+    def gates_as_promote_runs_them(context: object = None) -> object:  # as engine.promotion.hops
+        context = context or gate_context(session, plan, src_state=src_state)
+        return evaluate_gates(session, context)
+
+    context = gate_context(session, plan, src_state=src_state)
     soak = type(context)(
         **{
             **vars(context),
@@ -220,9 +227,9 @@ def gates_case(runs: int, workdir: Path, history: int = 10) -> list[Row]:
         }
     )
     plan, gates = alternating(
-        lambda: hop_plan(session, "uat", "prod"), lambda: evaluate_gates(session, context), runs
+        lambda: hop_plan(session, "uat", "prod"), gates_as_promote_runs_them, runs
     )
-    soak_alone = median_seconds(lambda: evaluate_gates(session, soak), runs)
+    soak_alone = median_seconds(lambda: gates_as_promote_runs_them(soak), runs)
     how = f"uat's versions by hand + {history} label commits"
     return [
         (

@@ -10,11 +10,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from engine.errors import UsageError
 from engine.interfaces import GateContext
-from engine.model import Outcome, Plan, Verdict
+from engine.model import ArtifactRef, Outcome, Plan, Verdict
 from engine.session import Session
+
+if TYPE_CHECKING:
+    from engine.versions.state import EnvState
 
 
 def plan_hash(plan: Plan) -> str:
@@ -45,7 +49,10 @@ def current_time() -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> GateContext:
+def gate_context(
+    session: Session, plan: Plan, now: datetime | None = None, src_state: EnvState | None = None
+) -> GateContext:
+    """`src_state`: SRC as the plan read it, when SRC's versions are not carried over."""
     _name, email = session.repo.identity()
     return GateContext(
         src=session.environment(plan.src),
@@ -58,7 +65,23 @@ def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> G
         plan_hash=plan_hash(plan),
         plugins=session.plugins,
         place=lambda name: session.places.of(session.environment(name)),
+        src_versions=_as_committed(session, src_state),
     )
+
+
+def _as_committed(session: Session, state: EnvState | None) -> dict[ArtifactRef, str] | None:
+    """SRC's versions as the plan read them, when that is what SRC's commit holds: its tree was
+    exported from that commit, or no file among its inputs differs from HEAD."""
+    if state is None:
+        return None
+    if not session.places.of(state.env).checked_out:
+        return state.versions
+    from engine.versions.provenance import environment_inputs
+
+    inputs = environment_inputs(session.root, state.env)
+    if not inputs or session.repo.dirty_paths(inputs):
+        return None
+    return state.versions
 
 
 def evaluate_gates(session: Session, context: GateContext) -> list[Verdict]:

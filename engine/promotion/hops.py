@@ -185,7 +185,7 @@ def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResu
     next_carry = src_state.versions if options.dry_run else None
     if plan.empty:
         return HopResult(plan, (), "unchanged"), next_carry
-    context = gate_context(session, plan)
+    context = gate_context(session, plan, src_state=src_state if carried is None else None)
     verdicts = evaluate_gates(session, context)
     notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
     reporter.verdicts(plan, verdicts)

@@ -59,15 +59,19 @@ def pinned_since(
     *,
     tip: str = "HEAD",
     root: Path | None = None,
+    current: Mapping[ArtifactRef, str] | None = None,
 ) -> dict[ArtifactRef, Since]:
     """For each artifact, the commit that started the current run of `wanted[ref]` in `env`,
-    in the history of `tip` (the tip of the branch `env` lives on; `root` holds its tree)."""
+    in the history of `tip` (the tip of the branch `env` lives on; `root` holds its tree).
+    `current`: what `env` renders at `tip`, when the caller read that already."""
     inputs = environment_inputs(root or repo.root, env)
     commits = repo.log(paths=[str(p) for p in inputs], rev=tip)
     suspects = _writing_the_versions(repo, commits, wanted, inputs)
     with _Renders(plugins, repo, env, inputs) as renders:
-        renders.start([tip, *_first_render(commits, suspects, env.name, wanted)])
-        current = renders.at(tip)
+        ahead = _first_render(commits, suspects, env.name, wanted)
+        renders.start(ahead if current is not None else [tip, *ahead])
+        if current is None:
+            current = renders.at(tip)
         found: dict[ArtifactRef, Since] = {
             ref: Since(ref, version, None)
             for ref, version in wanted.items()
