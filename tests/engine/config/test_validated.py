@@ -20,7 +20,7 @@ try:
 except SystemExit as exit:
     code = exit.code
 print("EXIT", code, "IMPORTED", sorted({m.split(".")[0] for m in sys.modules}
-      & {"jsonschema", "networkx", "kubernetes"}))
+      & {"jsonschema", "networkx", "kubernetes", "pydantic"}))
 """
 
 
