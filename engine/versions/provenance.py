@@ -6,14 +6,14 @@ so the walk visits those, newest first, and stops where the version changes:
 
 - a promotion commit into the environment whose `Promote-Artifact` trailer moved the artifact to
   the version is the start of the run (the engine verified that render before committing);
-- a commit whose diff adds or removes no line naming the version or the artifact (one
-  `git diff-tree -G` for the whole history) leaves the run going: the version is not written
-  there (a relabel, another app, a comment elsewhere);
+- a commit whose diff adds or removes no line holding a word of the version or of the artifact's
+  name (one `git diff-tree -G` for the whole history) leaves the run going: the version is not
+  written there (a relabel, another app, a comment elsewhere);
 - otherwise the environment is rendered as it was before that commit (`git archive` into a temp
   dir); a different version there, or a render that fails, ends the run.
 
 A hand-edited repository therefore gets the same answer as one written by `promote`, at the cost of
-one render per commit that touched the version's lines (and of the current one, rendered
+one render per commit that touched such lines (and of the current one, rendered
 alongside). The search trusts that a version cannot appear or leave without such a line changing;
 a commit that only breaks the render elsewhere for a while, or only drops a line that overrode the
 version (`newTag:` of another version, its `name:` kept), is not seen. For renderers whose
@@ -103,10 +103,12 @@ def _writing_the_versions(
     inputs: list[PurePosixPath],
 ) -> set[str] | None:
     """The commits whose diff from the next older one on `commits` adds or removes a line
-    naming a wanted version or artifact; None when any commit may change the render."""
+    naming a wanted version or artifact; None when any commit may change the render. Each
+    word counts alone: a version may be written in pieces (Flux's `semver: ">= 1.8.0"`)."""
     if not inputs:
         return None
-    needles = sorted({text for ref, version in wanted.items() for text in (version, ref.name)})
+    texts = [text for ref, version in wanted.items() for text in (version, ref.name)]
+    needles = sorted({word for text in texts for word in text.split()})
     pattern = "|".join(_ere_escape(text) for text in needles if text)
     pairs = [(commit.sha, older.sha) for commit, older in pairwise(commits)]
     return repo.changing_lines(pairs, pattern, [str(p) for p in inputs]) if pattern else set()
