@@ -13,10 +13,11 @@ so the walk visits those, newest first, and stops where the version changes:
   dir); a different version there, or a render that fails, ends the run.
 
 A hand-edited repository therefore gets the same answer as one written by `promote`, at the cost of
-one render per commit that touched such lines (and of the current one, rendered
-alongside). The search trusts that a version cannot appear or leave without such a line changing;
-a commit that only breaks the render elsewhere for a while, or only drops a line that overrode the
-version (`newTag:` of another version, its `name:` kept), is not seen. For renderers whose
+one render per commit that touched such lines, plus the current render (alongside the first,
+and none when the caller read it already). The search trusts that a version cannot appear or
+leave without such a line changing: a commit that only breaks the render elsewhere for a while,
+or only drops a line that overrode the version (`newTag:` of another version, its `name:` kept;
+a Flux `semver:` that took precedence over the `tag:`), is not seen. For renderers whose
 inputs are unknown (PATH_AWARE_RENDERERS), every commit is rendered as before.
 """
 
