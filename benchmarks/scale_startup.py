@@ -252,14 +252,14 @@ CASES: list[Callable[..., list[Row]]] = [help_case, modules_case, history_case, 
 
 def report(rows: list[Row], runs: int) -> None:
     print(f"median of {runs} runs; ratio = case / floor measured in the same run")
-    print(f"{'case':<42} {'time':>10} {'floor':>10} {'ratio':>7}  note")
+    print(f"{'case':<50} {'time':>10} {'floor':>10} {'ratio':>7}  note")
     for name, seconds, floor, note in rows:
         if not seconds:
-            print(f"{name:<42} {'':>10} {'':>10} {'':>7}  {note}")
+            print(f"{name:<50} {'':>10} {'':>10} {'':>7}  {note}")
             continue
         shown_floor = f"{floor * 1000:8.0f}ms" if floor else ""
         ratio = f"x{seconds / floor:.2f}" if floor else ""
-        print(f"{name:<42} {seconds * 1000:8.0f}ms {shown_floor:>10} {ratio:>7}  {note}")
+        print(f"{name:<50} {seconds * 1000:8.0f}ms {shown_floor:>10} {ratio:>7}  {note}")
 
 
 def main() -> None:
