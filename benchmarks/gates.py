@@ -51,7 +51,7 @@ def build_repo(directory: Path, history: int, by_promote: bool) -> Path:
     from engine.scaffold import scaffold
     from engine.session import open_session
 
-    root = scaffold(directory / ("promoted" if by_promote else "by-hand"))
+    root = scaffold(directory / ("promoted" if by_promote else "by-hand")).root
     git(root, "config", "user.email", "bench@example.com")
     git(root, "config", "user.name", "bench")
     graph = root / "environments/graph.yaml"

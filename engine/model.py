@@ -31,6 +31,7 @@ class Environment:
     labels: Mapping[str, str] = field(default_factory=dict)
     allow_force: bool = True
     location: Location | None = None
+    rollback_skips: tuple[str, ...] = ()  # gates a rollback does not evaluate (`rollback_skips:`)
     # Where the tree lives (engine.repository.places): another branch of this repository,
     # another repository, or (both None) the checked-out branch.
     branch: str | None = None

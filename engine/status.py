@@ -7,6 +7,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from engine.errors import PromoteError
+from engine.gates.freezes import Freeze, freeze_of
+from engine.gates.gating import current_time
 from engine.interfaces import TargetStatus
 from engine.model import ArtifactRef, Environment
 from engine.promotion.trailers import PromotionRecord, read_history
@@ -26,6 +28,7 @@ class StatusReport:
     targets: dict[str, TargetStatus] = field(default_factory=dict)  # environments with a target
     # env → its files that differ from HEAD: the versions shown are read from the working tree
     uncommitted: dict[str, list[str]] = field(default_factory=dict)
+    frozen: dict[str, Freeze] = field(default_factory=dict)  # env → the freeze in effect
 
     @property
     def artifacts(self) -> list[ArtifactRef]:
@@ -44,6 +47,7 @@ class StatusReport:
                     else None,
                     "target": _target_json(self.targets.get(env)),
                     "uncommitted": self.uncommitted.get(env, []),
+                    "frozen": found.as_json() if (found := self.frozen.get(env)) else None,
                 }
                 for env in self.environments
             ],
@@ -96,7 +100,20 @@ def build_status(session: Session) -> StatusReport:
         report.last_promotion.setdefault(record.dst, record)
     report.targets = target_statuses(session)
     report.uncommitted = uncommitted_files(session, [state.env for state in states])
+    report.frozen = frozen_environments(session)
     return report
+
+
+def frozen_environments(session: Session) -> dict[str, Freeze]:
+    """Environment → the freeze in effect now, read where each environment lives."""
+    now = current_time()
+    found = {}
+    for env in session.graph:
+        place = session.places.of(env)
+        freeze = freeze_of(place.repo, env.name, now, place.commit)
+        if freeze is not None:
+            found[env.name] = freeze
+    return found
 
 
 def history_everywhere(session: Session) -> list[PromotionRecord]:

@@ -33,7 +33,7 @@ def example_repo(tmp_path: Path) -> Path:
     """A fresh repository scaffolded from the bundled example, exactly as `promote init` does."""
     from engine.scaffold import scaffold
 
-    return scaffold(tmp_path / "repo")
+    return scaffold(tmp_path / "repo").root
 
 
 DATA = Path(__file__).parent / "data"

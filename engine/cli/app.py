@@ -179,9 +179,18 @@ def configure(
 
 
 def _register_commands() -> None:
-    from engine.cli import gates_cmd, inspect_cmd, pr_cmd, promote_cmd, reconcile_cmd, setup_cmd
+    from engine.cli import (
+        gates_cmd,
+        inspect_cmd,
+        pr_cmd,
+        promote_cmd,
+        reconcile_cmd,
+        recovery_cmd,
+        setup_cmd,
+    )
 
-    for module in (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd, pr_cmd):
+    modules = (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd, pr_cmd, recovery_cmd)
+    for module in modules:
         module.register(app)
     groups = [group.typer_instance for group in app.registered_groups if group.typer_instance]
     for info in [c for typer_app in (app, *groups) for c in typer_app.registered_commands]:

@@ -51,11 +51,18 @@ def status(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None
     out.print(table)
     for env in report.environments:
         record = report.last_promotion.get(env)
-        if record:
+        if record and record.rollback_of:
+            out.print(
+                f"{env}: [yellow]rolled back[/] {record.when:%Y-%m-%d %H:%M} "
+                f"(undoing {', '.join(record.rollback_of)}; {record.id}, {record.commit[:12]})"
+            )
+        elif record:
             out.print(
                 f"{env}: last promoted from {record.src} {record.when:%Y-%m-%d %H:%M}"
                 f" ({record.id}, {record.commit[:12]})"
             )
+    for env, freeze in report.frozen.items():
+        out.print(f"[red]{env}: {freeze.describe()}[/]")
     for env, target in report.targets.items():
         out.print(f"{env}: {_describe_target(target)}")
     for env, files in report.uncommitted.items():
@@ -96,7 +103,12 @@ def history(
 def _promotion_text(record: PromotionRecord) -> str:
     """One promotion as `git log --oneline` would show it, its details indented below: plain
     text, written in one go (a table would have to measure every row of a long history first)."""
-    head = f"{record.when:%Y-%m-%d %H:%M}  {record.id}  {record.src} → {record.dst}"
+    route = (
+        f"rollback {record.dst} (undoing {', '.join(record.rollback_of)})"
+        if record.rollback_of
+        else f"{record.src} → {record.dst}"
+    )
+    head = f"{record.when:%Y-%m-%d %H:%M}  {record.id}  {route}"
     lines = [f"{head}  {record.commit[:12]}"]
     lines += [f"    {a.name} {a.old} → {a.new}" for a in record.artifacts]
     lines += [f"    gate {gate}" for gate in record.gates]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,16 +11,40 @@ import typer
 from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
 
 
+class Layout(enum.StrEnum):
+    """Where `promote init` puts the environments (docs/layouts.md)."""
+
+    dirs = "dirs"
+    branches = "branches"
+    repos = "repos"
+
+
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to create the repository.")] = Path("."),
+    layout: Annotated[
+        Layout,
+        typer.Option(
+            help="dirs: a directory per environment on main; branches: a branch per "
+            "environment; repos: a repository per environment, in DIR.envs/."
+        ),
+    ] = Layout.dirs,
 ) -> None:
     """Scaffold a Git repository from the bundled example (base + int/qa/uat/prod overlays)."""
-    from engine.scaffold import scaffold
+    from engine.scaffold import environment_repositories, scaffold
 
-    created = scaffold(directory)
-    typer.echo(
-        f"created {created} with environments/graph.yaml; try: cd {created} && promote status"
-    )
+    created = scaffold(directory, layout.value)
+    if layout is Layout.dirs:
+        typer.echo(
+            f"created {created.root} with environments/graph.yaml; "
+            f"try: cd {created.root} && promote status"
+        )
+        return
+    also = f" and {environment_repositories(directory)}/" if layout is Layout.repos else ""
+    typer.echo(f"created {created.root} (environments/graph.yaml on main){also}; environments:")
+    width = max(map(len, created.places))
+    for name, where in created.places.items():
+        typer.echo(f"  {name:<{width}}  {where}")
+    typer.echo(f"try: cd {created.root} && promote graph && promote status")
 
 
 def validate(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:

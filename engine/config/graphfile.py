@@ -166,12 +166,14 @@ def _environment(
     upstreams = (upstreams,) if isinstance(upstreams, str) else tuple(upstreams)
     # Another tree's files are only read once it is fetched: its renderer is chosen then.
     renderer = AUTO_RENDERER if elsewhere else default_renderer(repo_root / path)
+    gates = _gates(node, shown)
     return Environment(
         name=name,
         path=path,
         upstreams=upstreams,
         renderer=node.get("renderer") or renderer,
-        gates=_gates(node, shown),
+        gates=gates,
+        rollback_skips=_rollback_skips(node, gates, shown),
         target=dump_json_compatible(node["target"]) if "target" in node else None,
         labels=dict(node.get("labels", {})),
         allow_force=bool(node.get("allow_force", True)),
@@ -216,6 +218,21 @@ def default_renderer(directory: Path) -> str:
     """kustomize for a directory holding a kustomization, else plain manifests."""
     kustomized = any((directory / name).is_file() for name in KUSTOMIZATION_NAMES)
     return "kustomize" if kustomized else "plain"
+
+
+def _rollback_skips(node: CommentedMap, gates: tuple[GateSpec, ...], shown: str) -> tuple[str, ...]:
+    """`rollback_skips: [soak, window]`: names of this environment's own gates (a name it does
+    not configure is a typo that would leave a gate in force during an incident)."""
+    skips = tuple(str(name) for name in node.get("rollback_skips", []))
+    configured = [spec.name for spec in gates]
+    for index, name in enumerate(skips):
+        if name not in configured:
+            raise ConfigError(
+                f"rollback_skips: {name!r} is not one of this environment's gates "
+                f"({', '.join(configured) or 'it has none'})",
+                location=_locate(node, ["rollback_skips", index], shown),
+            )
+    return skips
 
 
 def _gates(node: CommentedMap, shown: str) -> tuple[GateSpec, ...]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from engine.errors import UsageError
+from engine.gates.freezes import frozen_verdict
 from engine.interfaces import GateContext
 from engine.model import ArtifactRef, Outcome, Plan, Verdict
 from engine.session import Session
@@ -84,8 +85,17 @@ def _as_committed(session: Session, state: EnvState | None) -> dict[ArtifactRef,
     return state.versions
 
 
-def evaluate_gates(session: Session, context: GateContext) -> list[Verdict]:
-    return [_evaluate(session, context, spec.name, spec.options) for spec in context.dst.gates]
+def evaluate_gates(
+    session: Session, context: GateContext, *, rollback: bool = False
+) -> list[Verdict]:
+    """DST's gates, after the built-in freeze check. A rollback is never frozen, and skips the
+    gates DST's `rollback_skips` names (engine.promotion.rollback)."""
+    specs = context.dst.gates
+    if rollback:
+        specs = tuple(spec for spec in specs if spec.name not in context.dst.rollback_skips)
+    frozen = None if rollback else frozen_verdict(context)
+    verdicts = [_evaluate(session, context, spec.name, spec.options) for spec in specs]
+    return [frozen, *verdicts] if frozen else verdicts
 
 
 def _evaluate(session: Session, context: GateContext, name: str, options: object) -> Verdict:

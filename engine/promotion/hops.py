@@ -11,6 +11,7 @@ from itertools import pairwise
 from typing import Protocol
 
 from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryError, UsageError
+from engine.gates.freezes import FROZEN
 from engine.gates.gating import blocking, evaluate_gates, gate_context
 from engine.model import Environment, Outcome, Plan, Verdict
 from engine.plugins import notify
@@ -41,6 +42,7 @@ class PromoteOptions:
     pr: bool = False  # open a pull request instead of moving the branch (pullrequests.py)
     detached_ok: bool = False
     no_verify: bool = False  # skip the user's pre-commit and commit-msg hooks, like git's flag
+    rollback_of: tuple[str, ...] = ()  # a rollback: the Promote-Ids it undoes (rollback.py)
 
 
 @dataclass(frozen=True)
@@ -180,21 +182,36 @@ def refuse_dirty(session: Session, environments: Sequence[Environment]) -> None:
 def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResult, dict | None]:
     session, options, reporter = walk.session, walk.options, walk.reporter
     plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
+    # Versions carried over from a dry run are not what SRC's commit holds: soak reads that.
+    read = src_state if carried is None else None
+    result = gate_and_land(session, plan, dst_state, options, reporter, src_state=read)
+    return result, (src_state.versions if options.dry_run else None)
+
+
+def gate_and_land(
+    session: Session,
+    plan: Plan,
+    dst_state: EnvState,
+    options: PromoteOptions,
+    reporter: Reporter,
+    src_state: EnvState | None = None,
+) -> HopResult:
+    """Everything after planning, the same for a promotion and a rollback (rollback.py).
+    `src_state`: SRC as the plan read it, for the gates (engine.gates.gating.gate_context)."""
     notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)
-    next_carry = src_state.versions if options.dry_run else None
     if plan.empty:
-        return HopResult(plan, (), "unchanged"), next_carry
-    context = gate_context(session, plan, src_state=src_state if carried is None else None)
-    verdicts = evaluate_gates(session, context)
+        return HopResult(plan, (), "unchanged")
+    context = gate_context(session, plan, src_state=src_state)
+    verdicts = evaluate_gates(session, context, rollback=bool(options.rollback_of))
     notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
     reporter.verdicts(plan, verdicts)
     stopped = _stop_before_writing(
         plan, _blocking(verdicts, options), options, context.dst, reporter
     )
     if stopped is not None:
-        return HopResult(plan, tuple(verdicts), stopped), next_carry
-    return _land_hop(session, plan, dst_state, context.now, verdicts, options), None
+        return HopResult(plan, tuple(verdicts), stopped)
+    return _land_hop(session, plan, dst_state, context.now, verdicts, options)
 
 
 def plan_hop(
@@ -232,8 +249,8 @@ def _stop_before_writing(
     reporter: Reporter,
 ) -> str | None:
     """Why this hop ends without a commit ("blocked", "dry-run", "declined"), or None."""
-    if blocked and not options.force:
-        return "blocked"
+    if blocked and (not options.force or any(v.gate == FROZEN for v in blocked)):
+        return "blocked"  # --force bypasses gates, not a person's freeze (engine.gates.freezes)
     if blocked and not dst.allow_force:
         raise GateBlocked(f"environment {dst.name!r} does not allow --force (allow_force: false)")
     if options.dry_run:
@@ -262,6 +279,7 @@ def _land_hop(
         verdicts=tuple(verdicts),
         approvers=tuple(dict.fromkeys(a for v in verdicts for a in v.approvers)),
         forced_reason=options.reason if forced else None,
+        rollback_of=options.rollback_of,
     )
     promotion_id = new_promotion_id(now)
     if options.pr:
@@ -307,6 +325,7 @@ __all__ = [
     "HopResult",
     "PromoteOptions",
     "Reporter",
+    "gate_and_land",
     "plan_hop",
     "promote",
     "refuse_dirty",

@@ -22,6 +22,7 @@ ARTIFACT = "Promote-Artifact"
 GATE = "Promote-Gate"
 APPROVED_BY = "Promote-Approved-By"
 FORCED = "Promote-Forced"
+ROLLBACK_OF = "Promote-Rollback-Of"  # a rollback: one per promotion it undoes
 SUBJECT_ARTIFACTS = 3
 
 
@@ -38,23 +39,33 @@ class Decisions:
     verdicts: tuple[Verdict, ...] = ()
     approvers: tuple[str, ...] = ()
     forced_reason: str | None = None
+    rollback_of: tuple[
+        str, ...
+    ] = ()  # the Promote-Ids a rollback undoes (engine.promotion.rollback)
 
 
-def subject(plan: Plan) -> str:
+def subject(plan: Plan, rollback: bool = False) -> str:
     parts = [f"{c.ref.name} {c.old} → {c.new}" for c in plan.changes[:SUBJECT_ARTIFACTS]]
     more = len(plan.changes) - SUBJECT_ARTIFACTS
     if more > 0:
         parts.append(f"and {more} more")
-    return f"promote({plan.dst}): " + ", ".join(parts)
+    return f"{'rollback' if rollback else 'promote'}({plan.dst}): " + ", ".join(parts)
 
 
 def message(plan: Plan, promotion_id: str, decisions: Decisions = Decisions()) -> str:
-    body = [f"Promote {plan.dst} to the versions {plan.src} runs at {plan.source_commit[:12]}.", ""]
+    rollback = bool(decisions.rollback_of)
+    intro = (
+        f"Roll {plan.dst} back to the versions it ran at {plan.source_commit[:12]}."
+        if rollback
+        else f"Promote {plan.dst} to the versions {plan.src} runs at {plan.source_commit[:12]}."
+    )
+    body = [intro, ""]
     for change in plan.changes:
         files = ", ".join(change.files)
         body.append(f"- {change.ref}: {change.old} → {change.new} ({change.how} in {files})")
     trailers = [
         (ID, promotion_id),
+        *((ROLLBACK_OF, undone) for undone in decisions.rollback_of),
         (FROM, plan.src),
         (TO, plan.dst),
         (SOURCE_COMMIT, plan.source_commit),
@@ -65,11 +76,11 @@ def message(plan: Plan, promotion_id: str, decisions: Decisions = Decisions()) -
     ]
     if decisions.forced_reason is not None:
         trailers.append((FORCED, decisions.forced_reason))
-    lines = [f"{key}: {_one_line(value)}" for key, value in trailers]
-    return "\n".join([subject(plan), "", *body, "", *lines, ""])
+    lines = [f"{key}: {one_line(value)}" for key, value in trailers]
+    return "\n".join([subject(plan, rollback), "", *body, "", *lines, ""])
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
@@ -107,6 +118,7 @@ class PromotionRecord:
     approvers: tuple[str, ...] = ()
     forced: str | None = None
     source_repo: str | None = None
+    rollback_of: tuple[str, ...] = ()
 
     @classmethod
     def from_commit(cls, commit: CommitInfo) -> PromotionRecord | None:
@@ -130,6 +142,7 @@ class PromotionRecord:
             approvers=tuple(values.get(APPROVED_BY.lower(), [])),
             forced=first.get(FORCED.lower()),
             source_repo=first.get(SOURCE_REPO.lower()),
+            rollback_of=tuple(values.get(ROLLBACK_OF.lower(), [])),
         )
 
     def as_json(self) -> dict[str, object]:
@@ -146,6 +159,7 @@ class PromotionRecord:
             "gates": list(self.gates),
             "approvers": list(self.approvers),
             "forced": self.forced,
+            "rollback_of": list(self.rollback_of),
         }
 
 

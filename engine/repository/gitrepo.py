@@ -527,7 +527,7 @@ class GitRepo:
         would not change. The update is a compare-and-swap on the branch's old value.
         """
         parent = self.branch_head(branch)
-        if self.branch() == branch:
+        if not self.repo.bare and self.branch() == branch:  # a bare repository checks out none
             raise RepositoryError(f"refusing to write to {branch!r}: it is the checked-out branch")
         root = str(under) in ("", ".")
         with _temporary_index() as env:

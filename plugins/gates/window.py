@@ -1,7 +1,9 @@
 """`- window: {allow: ["Mon-Fri 09:00-17:00"], deny: ["Fri 16:00-24:00"], timezone: Europe/Berlin}`.
 
 An entry is days and an optional time range: `Mon-Fri 09:00-17:00`, `Sat,Sun`, `Mon-Sun`,
-`Fri 22:00-06:00` (past midnight: the days name where the range starts). Deny wins over allow;
+`Fri 22:00-06:00` (past midnight: the days name where the range starts), or dates: a day
+`2026-12-24` or an inclusive range `2026-12-23..2027-01-03` (a holiday freeze), in the window's
+timezone. Deny wins over allow;
 with `allow` given, a time outside every allow entry is refused. Refused is `pending`: it passes
 later, when the window opens.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +24,7 @@ NAME = "window"
 KEYS = ("allow", "deny", "timezone")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIMES = re.compile(r"(\d{2}):(\d{2})-(\d{2}):(\d{2})")
+_DATES = re.compile(r"(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?")
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,38 @@ class WindowEntry:
         )
 
 
-def parse_entry(text: str) -> WindowEntry:
-    """`Mon-Fri 09:00-17:00` → a WindowEntry; raises ValueError with what is wrong."""
+@dataclass(frozen=True)
+class DatedEntry:
+    text: str
+    first: date
+    last: date  # inclusive: `2026-12-23..2027-01-03` covers the 3rd of January
+
+    def contains(self, moment: datetime) -> bool:
+        return self.first <= moment.date() <= self.last
+
+
+def parse_entry(text: str) -> WindowEntry | DatedEntry:
+    """`Mon-Fri 09:00-17:00` → a WindowEntry, `2026-12-23..2027-01-03` → a DatedEntry; raises
+    ValueError with what is wrong."""
+    dated = _DATES.fullmatch(text.strip())
+    if dated:
+        return _dated(text, *dated.groups())
     words = text.split()
     if not 1 <= len(words) <= 2:
         raise ValueError(f"{text!r}: expected DAYS [HH:MM-HH:MM], e.g. 'Mon-Fri 09:00-17:00'")
     days = _days(words[0], text)
     start, end = _times(words[1], text) if len(words) == 2 else (0, 24 * 60)
     return WindowEntry(text, days, start, end)
+
+
+def _dated(text: str, first: str, last: str | None) -> DatedEntry:
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError:
+        raise ValueError(f"{text!r}: not a date (YYYY-MM-DD)") from None
+    if end < start:
+        raise ValueError(f"{text!r}: the range ends before it starts")
+    return DatedEntry(text, start, end)
 
 
 def _days(spec: str, text: str) -> frozenset[int]:
@@ -75,7 +102,7 @@ def _times(spec: str, text: str) -> tuple[int, int]:
     return start, end
 
 
-def _entries(options: dict[str, Any], key: str) -> list[WindowEntry]:
+def _entries(options: dict[str, Any], key: str) -> list[WindowEntry | DatedEntry]:
     value = options.get(key, [])
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -102,7 +129,7 @@ class Window:
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
         zone = _zone(options)
         local = context.now.astimezone(zone)
-        shown = f"{local:%a %H:%M} {zone.key}"
+        shown = f"{local:%a %Y-%m-%d %H:%M} {zone.key}"
         for entry in _entries(options, "deny"):
             if entry.contains(local):
                 return Verdict(NAME, Outcome.PENDING, f"{shown} is inside deny {entry.text!r}")

@@ -85,3 +85,45 @@ def test_invalid_windows_are_config_errors(gated_repo, cli, options):
     result = cli(repo, "check", "qa", "prod")
     assert result.exit_code == 2, result.stdout
     assert "environments/graph.yaml:" in result.stderr and "window" in result.stderr
+
+
+HOLIDAYS = "- window: {deny: ['2026-12-23..2027-01-03', '2027-02-14'], timezone: Europe/Berlin}"
+
+
+@pytest.mark.parametrize(
+    ("stamp", "outcome"),
+    [
+        ("2026-12-22T22:59:00+00:00", "passed"),  # 23:59 on the 22nd in Berlin
+        ("2026-12-22T23:00:00+00:00", "pending"),  # midnight in Berlin: the 23rd has begun
+        ("2027-01-03T22:59:00+00:00", "pending"),  # the last day is inside
+        ("2027-01-03T23:00:00+00:00", "passed"),  # the 4th in Berlin
+        ("2027-02-14T12:00:00+00:00", "pending"),  # a single day
+        ("2027-02-15T12:00:00+00:00", "passed"),
+    ],
+)
+def test_dated_deny_ranges_hold_promotions_over_holidays(
+    gated_repo, cli, monkeypatch, stamp, outcome
+):
+    repo = gated_repo(HOLIDAYS)
+    at(monkeypatch, stamp)
+    before = commit_count(repo)
+    result = cli(repo, "qa", "prod", "--yes", "--output", "json")
+    assert verdicts(result)["window"]["outcome"] == outcome
+    assert commit_count(repo) == before + (outcome == "passed")
+
+
+def test_a_dated_range_says_which_date_is_inside(gated_repo, cli, monkeypatch):
+    repo = gated_repo(HOLIDAYS)
+    at(monkeypatch, "2026-12-24T09:00:00+00:00")
+    reason = verdicts(cli(repo, "check", "qa", "prod", "--output", "json"))["window"]["reason"]
+    assert "2026-12-24" in reason and "'2026-12-23..2027-01-03'" in reason
+
+
+@pytest.mark.parametrize(
+    "entry", ["2027-01-03..2026-12-23", "2026-02-30", "2026-12-23..", "2026-12-23...2027-01-03"]
+)
+def test_invalid_dated_ranges_are_config_errors(gated_repo, cli, entry):
+    repo = gated_repo(f"- window: {{deny: ['{entry}']}}")
+    result = cli(repo, "check", "qa", "prod")
+    assert result.exit_code == 2, result.stdout
+    assert "environments/graph.yaml:" in result.stderr and entry in result.stderr
