@@ -72,6 +72,9 @@ class GateContext:
     # Where an environment (by name) lives, read at the tip of its branch or repository: gates
     # that read an environment's history (soak, upstreams, approval) read it there.
     place: Callable[[str], Place] | None = None
+    # What SRC renders at the commit `where(src)` names, when the plan read exactly that (no
+    # uncommitted input, nothing carried over from a dry run): soak need not render it again.
+    src_versions: Mapping[ArtifactRef, str] | None = None
 
     def where(self, env: str) -> tuple[GitRepo, str, Path]:
         """(repository, commit, root of the tree) of environment `env`; without `place`

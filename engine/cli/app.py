@@ -5,6 +5,7 @@ Imports stay light here so that `promote --help` is fast: command bodies import 
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +27,48 @@ def _plain_help_params(params: list[Any]) -> list[Any]:
             param.metavar = param.name.upper()
         elif isinstance(param, TyperOption) and param.is_flag and not param.count:
             param.metavar = ""
+        _coerce_plainly(param)
     return params
+
+
+_UNSURE = object()
+
+
+class _PlainCoercion:
+    """An absent value, a str, or an enum member named by its value, taken as it is. typer
+    (0.2x) builds a pydantic TypeAdapter for every parameter, absent ones included, and
+    importing pydantic costs more than the rest of `status` or `history` starting; any other
+    value still goes through typer's own coercion (and its messages)."""
+
+    def __init__(self, annotation: Any) -> None:
+        self.annotation = annotation
+        is_enum = isinstance(annotation, type) and issubclass(annotation, enum.Enum)
+        self.members = {member.value: member for member in annotation} if is_enum else None
+
+    def coerce(self, value: Any, param: Any, ctx: typer.Context) -> Any:
+        plain = self._plain(value)
+        if plain is not _UNSURE:
+            return plain
+        param._runtime_param = None  # typer's own, built this once
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+    def _plain(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if self.annotation is str and isinstance(value, str):
+            return value
+        if self.members is not None and isinstance(value, self.annotation):
+            return value
+        if self.members is not None and isinstance(value, str):
+            return self.members.get(value, _UNSURE)
+        return _UNSURE
+
+
+def _coerce_plainly(param: Any) -> None:
+    descriptor = getattr(param, "type_descriptor", None)  # typer versions that use pydantic
+    if descriptor is None or param.multiple or getattr(param, "_runtime_param", 0) is not None:
+        return
+    param._runtime_param = _PlainCoercion(descriptor.annotation)
 
 
 class PromoteCommand(TyperCommand):
@@ -101,7 +143,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import json
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,6 +14,7 @@ from engine.cli.common import OutputFormat, OutputOption, console, emit_json, se
 if TYPE_CHECKING:
     from engine.interfaces import TargetStatus
     from engine.model import Environment
+    from engine.promotion.trailers import PromotionRecord
     from engine.session import Session
 
 
@@ -92,27 +95,36 @@ def history(
     if env is not None:
         records = [r for r in records if env in (r.dst, r.src)]
     if output is OutputFormat.json:
-        emit_json({"promotions": [r.as_json() for r in records]})
+        _emit_promotions_json(records)
         return
-    from rich.table import Table
+    sys.stdout.write("".join(_promotion_text(r) for r in records) or "no promotions recorded\n")
 
-    table = Table(title="Promotions", title_justify="left")
-    for column in ("when", "id", "route", "artifacts", "gates", "approved by", "forced"):
-        table.add_column(column)
-    for r in records:
-        artifacts = "\n".join(f"{a.name} {a.old} → {a.new}" for a in r.artifacts)
-        table.add_row(
-            f"{r.when:%Y-%m-%d %H:%M}",
-            r.id,
-            f"rollback {r.dst} (undoing {', '.join(r.rollback_of)})"
-            if r.rollback_of
-            else f"{r.src} → {r.dst}",
-            artifacts,
-            "\n".join(r.gates),
-            ", ".join(r.approvers),
-            r.forced or "",
-        )
-    console().print(table)
+
+def _promotion_text(record: PromotionRecord) -> str:
+    """One promotion as `git log --oneline` would show it, its details indented below: plain
+    text, written in one go (a table would have to measure every row of a long history first)."""
+    route = (
+        f"rollback {record.dst} (undoing {', '.join(record.rollback_of)})"
+        if record.rollback_of
+        else f"{record.src} → {record.dst}"
+    )
+    head = f"{record.when:%Y-%m-%d %H:%M}  {record.id}  {route}"
+    lines = [f"{head}  {record.commit[:12]}"]
+    lines += [f"    {a.name} {a.old} → {a.new}" for a in record.artifacts]
+    lines += [f"    gate {gate}" for gate in record.gates]
+    if record.approvers:
+        lines.append(f"    approved by {', '.join(record.approvers)}")
+    if record.forced:
+        lines.append(f"    forced: {record.forced}")
+    return "\n".join(lines) + "\n"
+
+
+def _emit_promotions_json(records: list[PromotionRecord]) -> None:
+    """`{"promotions": [...]}` with one promotion a line: json's C encoder only runs without
+    `indent`; its pure Python one is ten times slower on a long history."""
+    rows = [json.dumps(r.as_json(), ensure_ascii=False, default=str) for r in records]
+    body = "".join(f"\n    {row}," for row in rows).rstrip(",")
+    sys.stdout.write(f'{{\n  "promotions": [{body}\n  ]\n}}\n' if rows else '{"promotions": []}\n')
 
 
 def graph(

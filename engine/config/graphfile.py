@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from engine.config import validated
 from engine.errors import ConfigError, Location, UsageError
 from engine.model import Environment, GateSpec
 from engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
@@ -69,13 +70,17 @@ def load_config(file: Path) -> GraphConfig:
     """Parse and schema-check the graph file. Plugin-dependent checks live in `validate`."""
     repo_root = find_repo_root(file.parent)
     shown = _shown(file, repo_root)
-    documents = load_round_trip(read_text(file, shown), shown)
+    text = read_text(file, shown)
+    documents = load_round_trip(text, shown)
     if len(documents) != 1 or not isinstance(documents[0], CommentedMap):
         raise ConfigError(
             "expected one YAML mapping with an `environments:` key", location=Location(shown)
         )
     root = documents[0]
-    _check_schema(root, shown)
+    key = validated.schema_key(schema_text(), text)
+    if not validated.passed_before(repo_root, key):
+        _check_schema(root, shown)
+        validated.remember_passed(repo_root, key)
     environments = {
         name: _environment(name, node, root["environments"], shown, repo_root)
         for name, node in root["environments"].items()
@@ -105,7 +110,8 @@ def _shown(file: Path, repo_root: Path) -> str:
 
 
 def _check_schema(root: CommentedMap, shown: str) -> None:
-    from jsonschema import Draft202012Validator  # heavy-ish; only needed here
+    # Heavy (0.1 s and ~100 modules): only imported when this text was not checked before.
+    from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(graph_schema())
     errors = sorted(validator.iter_errors(dump_json_compatible(root)), key=lambda e: e.path)

@@ -7,15 +7,19 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from engine.errors import UsageError
 from engine.gates.freezes import frozen_verdict
 from engine.interfaces import GateContext
-from engine.model import Outcome, Plan, Verdict
+from engine.model import ArtifactRef, Outcome, Plan, Verdict
 from engine.session import Session
+
+if TYPE_CHECKING:
+    from engine.versions.state import EnvState
 
 
 def plan_hash(plan: Plan) -> str:
@@ -46,7 +50,13 @@ def current_time() -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> GateContext:
+def gate_context(
+    session: Session,
+    plan: Plan,
+    now: datetime | None = None,
+    src_versions: Mapping[ArtifactRef, str] | None = None,
+) -> GateContext:
+    """`src_versions`: SRC's versions as its commit holds them (`committed_versions`)."""
     _name, email = session.repo.identity()
     return GateContext(
         src=session.environment(plan.src),
@@ -59,7 +69,21 @@ def gate_context(session: Session, plan: Plan, now: datetime | None = None) -> G
         plan_hash=plan_hash(plan),
         plugins=session.plugins,
         place=lambda name: session.places.of(session.environment(name)),
+        src_versions=src_versions,
     )
+
+
+def committed_versions(session: Session, state: EnvState) -> dict[ArtifactRef, str] | None:
+    """SRC's versions as the plan read them, when that is what SRC's commit holds: its tree was
+    exported from that commit, or no file among its inputs differs from HEAD."""
+    if not session.places.of(state.env).checked_out:
+        return state.versions
+    from engine.versions.provenance import environment_inputs
+
+    inputs = environment_inputs(session.root, state.env)
+    if not inputs or session.repo.dirty_paths(inputs):
+        return None
+    return state.versions
 
 
 def evaluate_gates(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -12,8 +12,8 @@ from typing import Protocol
 
 from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryError, UsageError
 from engine.gates.freezes import FROZEN
-from engine.gates.gating import blocking, evaluate_gates, gate_context
-from engine.model import Environment, Outcome, Plan, Verdict
+from engine.gates.gating import blocking, committed_versions, evaluate_gates, gate_context
+from engine.model import ArtifactRef, Environment, Outcome, Plan, Verdict
 from engine.plugins import notify
 from engine.promotion.elsewhere import land_elsewhere
 from engine.promotion.landing import land, recover_interrupted
@@ -183,19 +183,29 @@ def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResu
     session, options, reporter = walk.session, walk.options, walk.reporter
     plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
     next_carry = src_state.versions if options.dry_run else None
+    # Versions carried over from a dry run are not what SRC's commit holds: soak reads that.
+    src_versions = committed_versions(session, src_state) if carried is None else None
     del src_state  # a monorepo's state is large: the memory is the commit's check's from here
-    return gate_and_land(session, plan, dst_state, options, reporter), next_carry
+    result = gate_and_land(session, plan, dst_state, options, reporter, src_versions)
+    return result, next_carry
 
 
 def gate_and_land(
-    session: Session, plan: Plan, dst_state: EnvState, options: PromoteOptions, reporter: Reporter
+    session: Session,
+    plan: Plan,
+    dst_state: EnvState,
+    options: PromoteOptions,
+    reporter: Reporter,
+    src_versions: Mapping[ArtifactRef, str] | None = None,
 ) -> HopResult:
-    """Everything after planning, the same for a promotion and a rollback (rollback.py)."""
+    """Everything after planning, the same for a promotion and a rollback (rollback.py).
+    `src_versions`: SRC's versions as its commit holds them, when the plan read exactly that
+    (engine.gates.gating.committed_versions), for the gates."""
     notify(session.plugins.pm, "promote_plan_ready", plan=plan)
     reporter.plan(plan)
     if plan.empty:
         return HopResult(plan, (), "unchanged")
-    context = gate_context(session, plan)
+    context = gate_context(session, plan, src_versions=src_versions)
     verdicts = evaluate_gates(session, context, rollback=bool(options.rollback_of))
     notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
     reporter.verdicts(plan, verdicts)

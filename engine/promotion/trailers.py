@@ -122,24 +122,27 @@ class PromotionRecord:
 
     @classmethod
     def from_commit(cls, commit: CommitInfo) -> PromotionRecord | None:
-        promotion_id = commit.trailer(ID)
-        if promotion_id is None:
+        values: dict[str, list[str]] = {}  # one pass over the trailers: history reads thousands
+        for key, value in commit.trailers:
+            values.setdefault(key.lower(), []).append(value)
+        first = {key: found[0] for key, found in values.items()}
+        if ID.lower() not in first:
             return None
         return cls(
-            id=promotion_id,
+            id=first[ID.lower()],
             commit=commit.sha,
             when=commit.when,
             author=commit.author_email,
             subject=commit.subject,
-            src=commit.trailer(FROM) or "",
-            dst=commit.trailer(TO) or "",
-            source_commit=commit.trailer(SOURCE_COMMIT) or "",
-            artifacts=tuple(_moves(commit.trailer_values(ARTIFACT))),
-            gates=tuple(commit.trailer_values(GATE)),
-            approvers=tuple(commit.trailer_values(APPROVED_BY)),
-            forced=commit.trailer(FORCED),
-            source_repo=commit.trailer(SOURCE_REPO),
-            rollback_of=tuple(commit.trailer_values(ROLLBACK_OF)),
+            src=first.get(FROM.lower(), ""),
+            dst=first.get(TO.lower(), ""),
+            source_commit=first.get(SOURCE_COMMIT.lower(), ""),
+            artifacts=tuple(_moves(values.get(ARTIFACT.lower(), []))),
+            gates=tuple(values.get(GATE.lower(), [])),
+            approvers=tuple(values.get(APPROVED_BY.lower(), [])),
+            forced=first.get(FORCED.lower()),
+            source_repo=first.get(SOURCE_REPO.lower()),
+            rollback_of=tuple(values.get(ROLLBACK_OF.lower(), [])),
         )
 
     def as_json(self) -> dict[str, object]:

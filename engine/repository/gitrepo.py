@@ -410,12 +410,57 @@ class GitRepo:
         if paths:
             args += ["--", *paths]
         try:
-            out = self.run(*args, strip_newline_in_stdout=False)
+            return list(self._log_records(args))
         except RepositoryError:
             if not self.repo.head.is_valid():
                 return []
             raise
-        return [_commit(record) for record in out.split(_RECORD) if record.strip()]
+
+    def _log_records(self, args: list[str]) -> Iterator[CommitInfo]:
+        """Records parsed while git still writes the next ones: one process, its output never
+        held whole (a long history is megabytes)."""
+        cwd = self.repo.working_tree_dir or self.repo.git_dir
+        with (
+            tempfile.TemporaryFile() as errors,  # a file: a full stderr pipe cannot stall git
+            subprocess.Popen(
+                ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=errors
+            ) as git_log,
+        ):
+            assert git_log.stdout is not None
+            pending = b""
+            while chunk := git_log.stdout.read1(1 << 16):
+                # \x1e is ASCII: never inside a UTF-8 sequence, so records split before decoding.
+                *records, pending = (pending + chunk).split(_RECORD.encode())
+                for record in records:
+                    text = record.decode("utf-8", "replace")
+                    if text.strip():
+                        yield _commit(text)
+            if git_log.wait() != 0:
+                errors.seek(0)
+                detail = errors.read().decode("utf-8", "replace").strip()
+                raise RepositoryError(f"git log failed: {detail}")
+
+    def changing_lines(
+        self, pairs: Sequence[tuple[str, str]], pattern: str, paths: Sequence[str]
+    ) -> set[str]:
+        """Of (commit, older commit) pairs, the commits whose diff from the older one adds or
+        removes a line matching `pattern` (a POSIX extended regex) in `paths`: one
+        `git diff-tree -G` for them all, never one process per commit."""
+        if not pairs:
+            return set()
+        lines = "".join(f"{commit} {older}\n" for commit, older in pairs)
+        out = self.run(
+            "diff-tree",
+            "--stdin",
+            "-r",
+            "--name-only",
+            f"-G{pattern}",
+            "--",
+            *paths,
+            istream=_stdin(lines),
+        )
+        asked = {commit for commit, _older in pairs}
+        return {line for line in out.splitlines() if line in asked}  # the rest are file names
 
     # --- reading other commits and writing other branches, never the working tree or index ---
 

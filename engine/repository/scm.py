@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,6 +71,11 @@ def request_json(
     method: str, url: str, headers: Mapping[str, str], body: Any = None, *, host: str
 ) -> Any:
     """One JSON request; any failure is a `ScmError` naming the host and what it said."""
+    # Here, not at the top: the scm plugins load with every command, and urllib.request brings
+    # http.client and email (40 ms) that only a pull request needs.
+    import urllib.error
+    import urllib.request
+
     data = None if body is None else json.dumps(body).encode("utf-8")
     request = urllib.request.Request(url, data=data, method=method)
     for name, value in {"Accept": "application/json", **headers}.items():

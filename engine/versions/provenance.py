@@ -6,17 +6,28 @@ so the walk visits those, newest first, and stops where the version changes:
 
 - a promotion commit into the environment whose `Promote-Artifact` trailer moved the artifact to
   the version is the start of the run (the engine verified that render before committing);
+- a commit whose diff adds or removes no line holding a word of the version or of the artifact's
+  name (one `git diff-tree -G` for the whole history) leaves the run going: the version is not
+  written there (a relabel, another app, a comment elsewhere);
 - otherwise the environment is rendered as it was before that commit (`git archive` into a temp
   dir); a different version there, or a render that fails, ends the run.
 
-A hand-edited repository therefore gets the same answer as one written by `promote`, only slower.
+A hand-edited repository therefore gets the same answer as one written by `promote`, at the cost of
+one render per commit that touched such lines, plus the current render (alongside the first,
+and none when the caller read it already). The search trusts that a version cannot appear or
+leave without such a line changing: a commit that only breaks the render elsewhere for a while,
+or only drops a line that overrode the version (`newTag:` of another version, its `name:` kept;
+a Flux `semver:` that took precedence over the `tag:`), is not seen. For renderers whose
+inputs are unknown (PATH_AWARE_RENDERERS), every commit is rendered as before.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path, PurePosixPath
 
 from engine.errors import PromoteError
@@ -49,32 +60,110 @@ def pinned_since(
     *,
     tip: str = "HEAD",
     root: Path | None = None,
+    current: Mapping[ArtifactRef, str] | None = None,
 ) -> dict[ArtifactRef, Since]:
     """For each artifact, the commit that started the current run of `wanted[ref]` in `env`,
-    in the history of `tip` (the tip of the branch `env` lives on; `root` holds its tree)."""
+    in the history of `tip` (the tip of the branch `env` lives on; `root` holds its tree).
+    `current`: what `env` renders at `tip`, when the caller read that already."""
     inputs = environment_inputs(root or repo.root, env)
     commits = repo.log(paths=[str(p) for p in inputs], rev=tip)
-    current = versions_at(plugins, repo, env, tip, inputs)
-    found: dict[ArtifactRef, Since] = {
-        ref: Since(ref, version, None)
-        for ref, version in wanted.items()
-        if current.get(ref) != version
-    }
-    open_refs = {ref: v for ref, v in wanted.items() if ref not in found}
-    for index, commit in enumerate(commits):
-        if not open_refs:
-            break
-        for ref in _started_by_trailer(commit, env.name, open_refs):
-            found[ref] = Since(ref, open_refs.pop(ref), commit)
-        if not open_refs:
-            break
-        older = _parent_versions(plugins, repo, env, commits[index + 1 :], inputs)
-        for ref in [r for r, v in open_refs.items() if older.get(r) != v]:
-            found[ref] = Since(ref, open_refs.pop(ref), commit)
+    suspects = _writing_the_versions(repo, commits, wanted, inputs)
+    with _Renders(plugins, repo, env, inputs) as renders:
+        ahead = _first_render(commits, suspects, env.name, wanted)
+        renders.start(ahead if current is not None else [tip, *ahead])
+        if current is None:
+            current = renders.at(tip)
+        found: dict[ArtifactRef, Since] = {
+            ref: Since(ref, version, None)
+            for ref, version in wanted.items()
+            if current.get(ref) != version
+        }
+        open_refs = {ref: v for ref, v in wanted.items() if ref not in found}
+        for index, commit in enumerate(commits):
+            if not open_refs:
+                break
+            for ref in _started_by_trailer(commit, env.name, open_refs):
+                found[ref] = Since(ref, open_refs.pop(ref), commit)
+            older = commits[index + 1] if index + 1 < len(commits) else None
+            if not open_refs or (older and suspects is not None and commit.sha not in suspects):
+                continue
+            # Before the oldest commit the inputs did not exist: nothing rendered.
+            before = renders.at(older.sha) if older else {}
+            for ref in [r for r, v in open_refs.items() if before.get(r) != v]:
+                found[ref] = Since(ref, open_refs.pop(ref), commit)
     oldest = commits[-1] if commits else None
     for ref, version in open_refs.items():  # ran it since the first commit we can see
         found[ref] = Since(ref, version, oldest)
     return found
+
+
+def _writing_the_versions(
+    repo: GitRepo,
+    commits: list[CommitInfo],
+    wanted: Mapping[ArtifactRef, str],
+    inputs: list[PurePosixPath],
+) -> set[str] | None:
+    """The commits whose diff from the next older one on `commits` adds or removes a line
+    naming a wanted version or artifact; None when any commit may change the render. Each
+    word counts alone: a version may be written in pieces (Flux's `semver: ">= 1.8.0"`)."""
+    if not inputs:
+        return None
+    texts = [text for ref, version in wanted.items() for text in (version, ref.name)]
+    needles = sorted({word for text in texts for word in text.split()})
+    pattern = "|".join(_ere_escape(text) for text in needles if text)
+    pairs = [(commit.sha, older.sha) for commit, older in pairwise(commits)]
+    return repo.changing_lines(pairs, pattern, [str(p) for p in inputs]) if pattern else set()
+
+
+def _ere_escape(text: str) -> str:
+    """`text` as a literal in a POSIX extended regex (what `git diff -G` reads)."""
+    return "".join(f"\\{c}" if c in ".[]()*+?{}|^$\\" else c for c in text)
+
+
+def _first_render(
+    commits: list[CommitInfo],
+    suspects: set[str] | None,
+    env_name: str,
+    wanted: Mapping[ArtifactRef, str],
+) -> list[str]:
+    """The older commit the walk will most likely render first, if any: its render can start
+    alongside the current one. Only a guess: a wrong one costs a render, never an answer."""
+    remaining = dict(wanted)
+    for commit, older in pairwise(commits):
+        for ref in _started_by_trailer(commit, env_name, remaining):
+            del remaining[ref]
+        if not remaining:
+            return []
+        if suspects is None or commit.sha in suspects:
+            return [older.sha]
+    return []
+
+
+class _Renders:
+    """`versions_at`, each commit once; `start` renders ahead in threads, while the walk goes
+    on (kubectl kustomize and git run in other processes: two renders cost one on two cores)."""
+
+    def __init__(
+        self, plugins: Plugins, repo: GitRepo, env: Environment, inputs: list[PurePosixPath]
+    ) -> None:
+        self._render = lambda rev: versions_at(plugins, repo, env, rev, inputs)
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._pending: dict[str, Future[dict[ArtifactRef, str]]] = {}
+
+    def __enter__(self) -> _Renders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)  # a wrong guess is not waited for
+
+    def start(self, revs: Iterable[str]) -> None:
+        for rev in revs:
+            if rev not in self._pending:
+                self._pending[rev] = self._pool.submit(self._render, rev)
+
+    def at(self, rev: str) -> dict[ArtifactRef, str]:
+        self.start([rev])
+        return self._pending[rev].result()
 
 
 def _started_by_trailer(
@@ -92,23 +181,6 @@ def _started_by_trailer(
         if open_refs.get(ref) == move.new and move.old != move.new:
             started.append(ref)
     return started
-
-
-def _parent_versions(
-    plugins: Plugins,
-    repo: GitRepo,
-    env: Environment,
-    older: list[CommitInfo],
-    inputs: list[PurePosixPath],
-) -> dict[ArtifactRef, str]:
-    """What the environment rendered just before `commit` (nothing if it did not render).
-
-    The next older commit touching the inputs has the same inputs as `commit`'s parent; when
-    there is none, `commit` created them.
-    """
-    if not older:
-        return {}
-    return versions_at(plugins, repo, env, older[0].sha, inputs)
 
 
 def versions_at(

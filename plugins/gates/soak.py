@@ -33,7 +33,15 @@ class Soak:
             raise RuntimeError("the soak gate needs the loaded plugins in its context")
         wanted = {c.ref: c.new for c in context.plan.changes}
         repo, tip, root = context.where(context.src.name)
-        since = pinned_since(context.plugins, repo, context.src, wanted, tip=tip, root=root)
+        since = pinned_since(
+            context.plugins,
+            repo,
+            context.src,
+            wanted,
+            tip=tip,
+            root=root,
+            current=context.src_versions,
+        )
         src = context.src.name
         missing = [s for s in since.values() if s.commit is None]
         if missing:

@@ -108,3 +108,14 @@ def test_names_that_are_no_command_are_environments(make_repo, cli, name):
     result = cli(repo, name, "prod", "--yes")
     assert result.exit_code == 0, result.stderr
     assert git(repo, "show", "HEAD:envs/b/cm.yaml") == CONFIGMAP.replace("VERSION", "2").lstrip()
+
+
+@pytest.mark.parametrize("value", ["xml", "JSON"])
+def test_a_bad_choice_is_refused_with_typers_message(cli, tmp_path, value):
+    """Choices are matched without pydantic; a value that matches none still gets typer's own
+    coercion and its message (exit 2, nothing run)."""
+    result = cli(tmp_path, "status", "--output", value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '--output' / '-o': Value error, {value!r} is not one of" in (
+        result.stderr
+    )

@@ -53,3 +53,35 @@ def test_cycle_is_named():
 
 def test_order_is_upstream_first():
     assert graph(**FAN).in_order() == ["int", "qa", "uat-eu", "uat-us", "prod"]
+
+
+def _random_dag(seed: int) -> dict[str, list[str]]:
+    import random
+
+    rng = random.Random(seed)
+    names = rng.sample([f"env-{n:02d}" for n in range(40)], k=rng.randint(2, 25))
+    return {
+        name: sorted(set(rng.sample(names[:index], k=min(index, rng.randint(0, 3)))))
+        for index, name in enumerate(names)
+    }
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_order_and_edges_are_networkxs(seed):
+    """Computed without networkx (start-up), and the same as networkx computes them."""
+    import networkx as nx
+
+    upstreams = _random_dag(seed)
+    dag = nx.DiGraph()
+    dag.add_nodes_from(upstreams)
+    dag.add_edges_from((up, name) for name, ups in upstreams.items() for up in ups)
+    built = graph(**upstreams)
+    assert built.in_order() == list(nx.lexicographical_topological_sort(dag))
+    assert built.edges() == sorted(dag.edges())
+    assert all(built.upstreams(name) == sorted(dag.predecessors(name)) for name in upstreams)
+
+
+def test_a_self_loop_and_a_repeated_upstream():
+    with pytest.raises(ConfigError, match="cycle: a → a"):
+        graph(a=["a"])
+    assert graph(a=[], b=["a", "a"]).edges() == [("a", "b")]

@@ -123,3 +123,24 @@ def env_git_dated(root, extra_env, *args):
 
     env = {**os.environ, **extra_env}
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def test_an_uncommitted_base_is_not_taken_for_what_src_committed(make_repo, cli, now):
+    """The plan reads SRC's working tree, soak its commit: an uncommitted edit to a base SRC
+    builds on (outside SRC's own path, so promote does not refuse it) is not soaking yet."""
+    kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+    repo = make_repo(
+        {
+            "environments/graph.yaml": graph("- soak: 1h"),
+            "apps/qa/kustomization.yaml": kustomization + "resources: [../../bases/qa-web]\n",
+            "bases/qa-web/kustomization.yaml": kustomization + "resources: [web.yaml]\n",
+            "bases/qa-web/web.yaml": DEPLOYMENT.format(version="1.1.0"),
+            "apps/prod/web.yaml": DEPLOYMENT.format(version="1.0.0"),
+        }
+    )
+    (repo / "bases/qa-web/web.yaml").write_text(DEPLOYMENT.format(version="1.2.0"))
+    result = cli(repo, "check", "qa", "prod", "--output", "json")
+    assert result.exit_code == 3, result.stdout + result.stderr
+    soak = verdicts(result)["soak"]
+    assert soak["outcome"] == "pending"
+    assert soak["reason"] == "ghcr.io/acme/web 1.2.0 is not committed in qa yet (needs 1h)"
