@@ -11,7 +11,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from engine.interfaces import Gate, Renderer, Scm, Source, Target
-    from engine.model import Plan, Verdict
+    from engine.model import Environment, Plan, Verdict
     from engine.registry import Registry
 
 hookspec = pluggy.HookspecMarker("promote")
@@ -69,16 +69,23 @@ def promote_plan_ready(plan: Plan) -> None:
 
 
 @hookspec
-def promote_gates_evaluated(plan: Plan, verdicts: list[Verdict]) -> None:
-    """Observe every gate verdict of a promotion attempt, blocked or not.
+def promote_gates_evaluated(plan: Plan, verdicts: list[Verdict], environment: Environment) -> None:
+    """Observe every gate verdict of a promotion attempt, blocked or not (`environment`: DST).
 
     All implementations are called; results ignored.
     """
 
 
 @hookspec
-def promote_promoted(plan: Plan, commit: str, promotion_id: str) -> None:
-    """Observe a landed promotion commit (notifications, audit export).
+def promote_promoted(
+    plan: Plan,
+    commit: str,
+    promotion_id: str,
+    environment: Environment,
+    rollback_of: tuple[str, ...],
+) -> None:
+    """Observe a landed promotion commit (notifications, audit export). `environment`: DST;
+    `rollback_of`: the Promote-Ids a rollback undoes (empty for a promotion).
 
     All implementations are called; results ignored. Raising does not undo the commit: it is
     reported as a warning, because the promotion is already recorded in Git.

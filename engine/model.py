@@ -10,6 +10,19 @@ from typing import Any
 
 from engine.errors import Location
 
+NOTIFY_EVENTS = ("promoted", "blocked", "rollback")
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """One entry of an environment's `notify:` list (plugins.webhook posts to it)."""
+
+    url: str | None  # `webhook: https://...`, or None when the URL is in `url_env`
+    url_env: str | None  # the environment variable holding the URL, so secrets stay out of Git
+    events: tuple[str, ...] = NOTIFY_EVENTS
+    timeout: float = 5.0
+    location: Location | None = None
+
 
 @dataclass(frozen=True)
 class GateSpec:
@@ -32,6 +45,7 @@ class Environment:
     allow_force: bool = True
     location: Location | None = None
     rollback_skips: tuple[str, ...] = ()  # gates a rollback does not evaluate (`rollback_skips:`)
+    notify: tuple[WebhookSpec, ...] = ()  # `notify:` webhooks (plugins.webhook)
     # Where the tree lives (engine.repository.places): another branch of this repository,
     # another repository, or (both None) the checked-out branch.
     branch: str | None = None

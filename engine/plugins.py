@@ -43,6 +43,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.targets.kubernetes",
     "plugins.scm.github",
     "plugins.scm.gitlab",
+    "plugins.webhook",
 )
 
 
@@ -142,10 +143,11 @@ def guarded(what: str, plugin: str) -> Iterator[None]:
 
 
 def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: object) -> None:
-    """Call every implementation of an event hook, naming the plugin if one raises."""
+    """Call every implementation of an event hook, naming the plugin if one raises. Like pluggy,
+    each gets only the arguments it names, so a hook can gain arguments without breaking any."""
     for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
         with guarded(f"handling {hook_name}", impl.plugin_name):
-            impl.function(**kwargs)
+            impl.function(**{name: kwargs[name] for name in impl.argnames})
 
 
 def load_plugins(*, autoload: bool | None = None) -> Plugins:

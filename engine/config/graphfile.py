@@ -11,8 +11,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from engine.config import validated
+from engine.config.durations import parse_seconds
 from engine.errors import ConfigError, Location, UsageError
-from engine.model import Environment, GateSpec
+from engine.model import NOTIFY_EVENTS, Environment, GateSpec, WebhookSpec
 from engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
 from engine.yamlfiles.yamlio import CommentedMap, dump_json_compatible, load_round_trip, read_text
 
@@ -21,6 +22,7 @@ DEFAULT_PUSH_ATTEMPTS = 5
 # The renderer of an environment on another branch or repository that names none: kustomize
 # when its directory holds a kustomization, else plain (engine.versions.state decides).
 AUTO_RENDERER = "auto"
+DEFAULT_WEBHOOK_TIMEOUT = "5s"
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def _environment(
         renderer=node.get("renderer") or renderer,
         gates=gates,
         rollback_skips=_rollback_skips(node, gates, shown),
+        notify=_notify(node, shown),
         target=dump_json_compatible(node["target"]) if "target" in node else None,
         labels=dict(node.get("labels", {})),
         allow_force=bool(node.get("allow_force", True)),
@@ -233,6 +236,28 @@ def _rollback_skips(node: CommentedMap, gates: tuple[GateSpec, ...], shown: str)
                 location=_locate(node, ["rollback_skips", index], shown),
             )
     return skips
+
+
+def _notify(node: CommentedMap, shown: str) -> tuple[WebhookSpec, ...]:
+    """`notify: [{webhook: URL, events: [...], timeout: 5s}]`; the schema checked the types."""
+    specs = []
+    for index, entry in enumerate(node.get("notify", [])):
+        location = _locate(node, ["notify", index], shown)
+        if ("webhook" in entry) == ("url_env" in entry):
+            raise ConfigError(
+                "notify: give either `webhook: URL` or `url_env: VARIABLE`", location=location
+            )
+        try:
+            timeout = parse_seconds(entry.get("timeout", DEFAULT_WEBHOOK_TIMEOUT))
+        except ValueError as exc:
+            raise ConfigError(
+                f"notify: timeout {exc}",
+                location=_locate(node, ["notify", index, "timeout"], shown),
+            ) from None
+        events = tuple(str(event) for event in entry.get("events", NOTIFY_EVENTS))
+        url, url_env = entry.get("webhook"), entry.get("url_env")
+        specs.append(WebhookSpec(url, url_env, events, timeout, location))
+    return tuple(specs)
 
 
 def _gates(node: CommentedMap, shown: str) -> tuple[GateSpec, ...]:

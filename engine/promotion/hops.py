@@ -207,7 +207,13 @@ def gate_and_land(
         return HopResult(plan, (), "unchanged")
     context = gate_context(session, plan, src_versions=src_versions)
     verdicts = evaluate_gates(session, context, rollback=bool(options.rollback_of))
-    notify(session.plugins.pm, "promote_gates_evaluated", plan=plan, verdicts=verdicts)
+    notify(
+        session.plugins.pm,
+        "promote_gates_evaluated",
+        plan=plan,
+        verdicts=verdicts,
+        environment=context.dst,
+    )
     reporter.verdicts(plan, verdicts)
     stopped = _stop_before_writing(
         plan, _blocking(verdicts, options), options, context.dst, reporter
@@ -301,7 +307,7 @@ def _land_hop(
         commit, pushed_to = land_elsewhere(
             session, plan, dst_state.env, place, text, push=options.push
         )
-    _notify_promoted(session, plan, commit, promotion_id)
+    _notify_promoted(session, plan, dst_state.env, commit, promotion_id, options.rollback_of)
     return HopResult(plan, tuple(verdicts), "promoted", commit, promotion_id, forced, pushed_to)
 
 
@@ -311,7 +317,14 @@ def _with_carried(state: EnvState, carried: dict) -> EnvState:
     return dataclasses.replace(state, versions=versions)
 
 
-def _notify_promoted(session: Session, plan: Plan, commit: str, promotion_id: str) -> None:
+def _notify_promoted(
+    session: Session,
+    plan: Plan,
+    dst: Environment,
+    commit: str,
+    promotion_id: str,
+    rollback_of: tuple[str, ...],
+) -> None:
     try:
         notify(
             session.plugins.pm,
@@ -319,6 +332,8 @@ def _notify_promoted(session: Session, plan: Plan, commit: str, promotion_id: st
             plan=plan,
             commit=commit,
             promotion_id=promotion_id,
+            environment=dst,
+            rollback_of=rollback_of,
         )
     except PromoteError as exc:  # the commit has landed; a notifier cannot undo it
         print(f"promote: warning: {exc}", file=sys.stderr)
