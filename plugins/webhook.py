@@ -85,18 +85,23 @@ def _post(spec: WebhookSpec, body: dict[str, Any]) -> str | None:
         return f"environment variable {spec.url_env} is not set; {body['event']} not sent"
     # Here, not at the top: urllib.request brings http.client and email (40 ms), which only a
     # firing webhook needs.
+    import http.client
     import urllib.error
     import urllib.request
 
     data = json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST")
-    request.add_header("Content-Type", "application/json")
+    headers = {"Content-Type": "application/json"}
     shown = f"${spec.url_env}" if spec.url_env else url  # never print a secret URL
     try:
+        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=spec.timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         return f"{shown} answered {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError) as exc:  # refused, unresolvable, timed out
         return f"cannot reach {shown}: {getattr(exc, 'reason', exc)}"
+    except ValueError:  # `url_env` names a variable holding something else than a URL
+        return f"{shown} is not an http(s) URL"
+    except http.client.HTTPException as exc:  # a garbled answer
+        return f"{shown} answered with a broken response ({type(exc).__name__})"
     return None

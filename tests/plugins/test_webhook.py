@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from engine import plugins as plugin_module
+from engine.plugins import hookimpl
 from tests.gated import trailers
 from tests.helpers import commit_count, git
 
@@ -135,12 +137,44 @@ def test_a_failing_webhook_warns_once_and_the_promotion_lands(gated_repo, cli, f
     assert len(warnings) == 1 and "webhook" in warnings[0], result.stderr
 
 
-def test_an_unset_url_variable_is_a_warning_not_a_failure(gated_repo, cli, monkeypatch):
-    monkeypatch.delenv("PROD_HOOK", raising=False)
+@pytest.mark.parametrize(
+    ("value", "says"), [(None, "PROD_HOOK is not set"), ("no-url", "$PROD_HOOK")]
+)
+def test_an_unset_or_unusable_url_variable_is_a_warning(gated_repo, cli, monkeypatch, value, says):
+    if value is None:
+        monkeypatch.delenv("PROD_HOOK", raising=False)
+    else:
+        monkeypatch.setenv("PROD_HOOK", value)
     repo = gated_repo(extra_prod="notify: [{url_env: PROD_HOOK}]")
     result = cli(repo, "qa", "prod", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert "PROD_HOOK is not set" in result.stderr
+    assert prod_image(repo) == "ghcr.io/acme/web:1.1.0"
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and says in warnings[0], result.stderr
+    assert "no-url" not in result.stderr  # the variable's value may be a secret
+
+
+class Raises:
+    @hookimpl
+    def promote_promoted(self, commit):
+        raise RuntimeError(f"audit store down, {commit[:7]} not exported")
+
+
+def test_a_notifier_raising_any_exception_after_landing_only_warns(gated_repo, cli, monkeypatch):
+    real = plugin_module.make_plugin_manager
+
+    def with_raising(*, autoload=None):
+        pm = real(autoload=autoload)
+        pm.register(Raises(), name="raises")
+        return pm
+
+    monkeypatch.setattr(plugin_module, "make_plugin_manager", with_raising)
+    repo = gated_repo()
+    result = cli(repo, "qa", "prod", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert prod_image(repo) == "ghcr.io/acme/web:1.1.0"
+    [warning] = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert "raises" in warning and "RuntimeError: audit store down" in warning
 
 
 @pytest.mark.parametrize(
