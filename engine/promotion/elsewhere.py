@@ -22,13 +22,9 @@ import contextlib
 from engine.errors import BranchMoved, PushFailed
 from engine.model import Environment, Plan
 from engine.promotion.landing import build_commit, crash_window
-from engine.repository.gitrepo import GitRepo
 from engine.repository.places import Place
 from engine.repository.remotes import TRACKING
 from engine.session import Session
-
-# What Git's porcelain push output says when the remote branch is not an ancestor of ours.
-_RACE_MARKERS = ("[rejected]", "non-fast-forward", "fetch first", "Updates were rejected")
 
 
 def land_elsewhere(
@@ -55,7 +51,7 @@ def publish_to_place(place: Place, commit: str, *, push: bool) -> str | None:
     where it was pushed, or None when it only moved a branch of this repository."""
     assert place.branch is not None
     if place.url is not None:
-        _push(place.repo, place.remote or "origin", commit, place.branch, place.url)
+        _push(place, place.remote or "origin", commit, place.url)
         # Another run may have fetched meanwhile; the cache is fetched again before any read.
         with contextlib.suppress(BranchMoved):
             place.repo.update_ref(TRACKING.format(place.branch), commit, place.commit)
@@ -64,17 +60,22 @@ def publish_to_place(place: Place, commit: str, *, push: bool) -> str | None:
     if push:
         if place.remote is None:
             raise PushFailed(f"--push: this repository has no remote `origin` for {place.branch}")
-        _push(place.repo, place.remote, commit, place.branch, place.remote)
+        _push(place, place.remote, commit, place.remote)
         pushed_to = f"{place.remote}/{place.branch}"
     place.repo.update_ref(f"refs/heads/{place.branch}", commit, place.local_tip)
     return pushed_to
 
 
-def _push(repo: GitRepo, remote: str, commit: str, branch: str, shown: str) -> None:
+def _push(place: Place, remote: str, commit: str, shown: str) -> None:
+    """Push `commit` to the place's branch; a refusal is a race when the remote's tip is no
+    longer part of what was read (told by Git's ancestry, not by its localised messages)."""
+    repo, branch = place.repo, place.branch
+    assert branch is not None
     refused = repo.push_commit(remote, commit, branch)
     if refused is None:
         return
-    if any(marker in refused for marker in _RACE_MARKERS):
+    tip = repo.fetch_tip(remote, branch)
+    if tip is not None and not repo.is_ancestor(tip, place.commit):
         raise BranchMoved(f"{shown} branch {branch} moved since it was read")
     reason = refused.splitlines()[0]  # git's first line says why; the rest is advice
     raise PushFailed(f"could not push to {shown} branch {branch}: {reason}")
