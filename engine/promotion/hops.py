@@ -183,8 +183,10 @@ def _hop(walk: _Walk, src: str, dst: str, carried: dict | None) -> tuple[HopResu
     session, options, reporter = walk.session, walk.options, walk.reporter
     plan, src_state, dst_state = plan_hop(session, src, dst, options.only, carried)
     next_carry = src_state.versions if options.dry_run else None
-    # Versions carried over from a dry run are not what SRC's commit holds: soak reads that.
-    src_versions = committed_versions(session, src_state) if carried is None else None
+    # Only gates read these (it costs a `git status`), and versions carried over from a dry run
+    # are not what SRC's commit holds.
+    gated = not plan.empty and bool(dst_state.env.gates)
+    src_versions = committed_versions(session, src_state) if gated and carried is None else None
     del src_state  # a monorepo's state is large: the memory is the commit's check's from here
     result = gate_and_land(session, plan, dst_state, options, reporter, src_versions)
     return result, next_carry
