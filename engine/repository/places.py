@@ -70,13 +70,7 @@ class Places:
         place = self._resolved[key]
         _refuse_missing_path(env, place)
         claim = (place.url or "", place.branch, str(env.path))
-        owner = self._claimed.setdefault(claim, env.name)
-        if owner != env.name:
-            raise ConfigError(
-                f"environments {owner!r} and {env.name!r} have the same path {env.path} on "
-                f"{place.describe()}",
-                location=env.key_locations.get("path", env.location),
-            )
+        _claim(self._claimed, claim, env, f"{env.path} on {place.describe()}")
         return place
 
     def source_repo(self, src: Place, dst: Place) -> str | None:
@@ -105,7 +99,7 @@ class Places:
         remote = "origin" if "origin" in self.repo.remotes() else None
         local = self.repo.branch_head(branch)
         fetched = self._fetched(remote, branch) if remote else None
-        commit = _newest(self.repo, local, fetched, branch) or local or fetched
+        commit = _newest(self.repo, local, fetched, branch)
         if commit is None:
             raise ConfigError(
                 f"environment {env.name!r}: branch {branch!r} does not exist in this "
@@ -159,9 +153,10 @@ class Places:
 
 
 def _newest(repo: GitRepo, local: str | None, fetched: str | None, branch: str) -> str | None:
-    """Of the local branch and the remote's, the one that contains the other."""
+    """Of the local branch and the remote's, the one that contains the other (None: neither
+    exists)."""
     if local is None or fetched is None or local == fetched:
-        return None
+        return local or fetched
     if repo.is_ancestor(local, fetched):
         return fetched
     if repo.is_ancestor(fetched, local):
@@ -186,13 +181,22 @@ def _refuse_missing_path(env: Environment, place: Place) -> None:
 
 def refuse_shared_trees(environments: list[Environment], checked_out: str | None) -> None:
     """Two environments in one directory of one tree would promote into each other's files."""
-    owner: dict[tuple[str, str | None, str], str] = {}
+    claims: dict[tuple[str, str | None, str], str] = {}
     for env in environments:
         branch = env.branch if (env.repo or env.branch) else checked_out
-        key = (env.repo or "", branch, str(env.path))
-        if key in owner:
-            raise ConfigError(
-                f"environments {owner[key]!r} and {env.name!r} have the same path {env.where()}",
-                location=env.key_locations.get("path", env.location),
-            )
-        owner[key] = env.name
+        _claim(claims, (env.repo or "", branch, str(env.path)), env, env.where())
+
+
+def _claim(
+    claims: dict[tuple[str, str | None, str], str],
+    key: tuple[str, str | None, str],
+    env: Environment,
+    where: str,
+) -> None:
+    """Record that `env` lives at `key` (repository, branch, path); refuse a second one there."""
+    owner = claims.setdefault(key, env.name)
+    if owner != env.name:
+        raise ConfigError(
+            f"environments {owner!r} and {env.name!r} have the same path {where}",
+            location=env.key_locations.get("path", env.location),
+        )
