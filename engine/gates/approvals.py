@@ -165,13 +165,9 @@ def approve(
     if _already_approved(session, dst, [a for a in existing if a.email == email.lower()]):
         return ApprovalResult(plan, digest, email, None, tuple(existing))
     text = approval_message(plan, digest, email)
-    if place.checked_out:
-        commit = session.repo.commit_empty(text, run_hooks=run_hooks)
-    else:
-        from engine.promotion.elsewhere import publish_to_place
+    from engine.promotion.elsewhere import record_decision  # promotion imports the gates
 
-        commit = place.repo.commit_on(place.commit, text)
-        publish_to_place(place, commit, push=False)
+    commit = record_decision(place, session.repo, text, run_hooks=run_hooks)
     approvals = approvals_of(place.repo, src, dst, digest, commit)
     return ApprovalResult(plan, digest, email, commit, tuple(approvals))
 

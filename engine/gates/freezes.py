@@ -130,7 +130,7 @@ def freeze(
     ends = parse_until(until, now) if until is not None else None
     if ends is not None and ends <= now:
         raise UsageError(f"--until {until!r} is not in the future ({ends:%Y-%m-%d %H:%M %Z})")
-    commit = _record_at(place, session.repo, freeze_message(env, reason, ends), run_hooks=run_hooks)
+    commit = _record(place, session.repo, freeze_message(env, reason, ends), run_hooks=run_hooks)
     return _freeze(place.repo.commit_info(commit), env)
 
 
@@ -140,17 +140,11 @@ def unfreeze(session: Session, env: str, now: datetime, *, run_hooks: bool) -> F
     lifted = freeze_of(place.repo, env, now, place.commit)
     if lifted is None:
         raise UsageError(f"{env} is not frozen: there is nothing to unfreeze")
-    _record_at(place, session.repo, unfreeze_message(env, lifted), run_hooks=run_hooks)
+    _record(place, session.repo, unfreeze_message(env, lifted), run_hooks=run_hooks)
     return lifted
 
 
-def _record_at(place: Place, repo: GitRepo, text: str, *, run_hooks: bool) -> str:
-    """An empty commit with `text` where the environment lives (like approvals): the
-    checked-out branch (`repo`, the user's), or the place's branch or repository."""
-    if place.checked_out:
-        return repo.commit_empty(text, run_hooks=run_hooks)
-    from engine.promotion.elsewhere import publish_to_place  # promotion imports the gates
+def _record(place: Place, repo: GitRepo, text: str, *, run_hooks: bool) -> str:
+    from engine.promotion.elsewhere import record_decision  # promotion imports the gates
 
-    commit = place.repo.commit_on(place.commit, text)
-    publish_to_place(place, commit, push=False)
-    return commit
+    return record_decision(place, repo, text, run_hooks=run_hooks)

@@ -22,6 +22,7 @@ import contextlib
 from engine.errors import BranchMoved, PushFailed
 from engine.model import Environment, Plan
 from engine.promotion.landing import build_commit, crash_window
+from engine.repository.gitrepo import GitRepo
 from engine.repository.places import Place
 from engine.repository.remotes import TRACKING
 from engine.session import Session
@@ -44,6 +45,17 @@ def land_elsewhere(
     )
     crash_window("before-ref")
     return commit, publish_to_place(place, commit, push=push)
+
+
+def record_decision(place: Place, repo: GitRepo, text: str, *, run_hooks: bool) -> str:
+    """An empty commit with `text` where the environment lives (approvals, freezes): on the
+    checked-out branch through `git commit` (`repo`, the user's, with their hooks), else on
+    the place's branch or repository."""
+    if place.checked_out:
+        return repo.commit_empty(text, run_hooks=run_hooks)
+    commit = place.repo.commit_on(place.commit, text)
+    publish_to_place(place, commit, push=False)
+    return commit
 
 
 def publish_to_place(place: Place, commit: str, *, push: bool) -> str | None:
