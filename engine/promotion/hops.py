@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -116,13 +117,24 @@ def _locked_hop(
     """Plan, gates and write of one hop under the repository's lock, so that two promotions
     never plan on the same tree and both commit."""
     session = walk.session
-    with repository_lock(session.repo.git_dir, walk.options.wait_lock) as waited:
+    with ready_to_write(session, [session.environment(name) for name in path], walk.options):
+        return _hop_and_publish(walk, src, dst, carried)
+
+
+@contextmanager
+def ready_to_write(
+    session: Session, environments: Sequence[Environment], options: PromoteOptions
+) -> Iterator[None]:
+    """Hold the repository's lock, with an interrupted promotion finished and nothing in the
+    way of a commit (Git's index lock, uncommitted files of `environments`): what every write
+    of a promotion or a rollback starts from."""
+    with repository_lock(session.repo.git_dir, options.wait_lock) as waited:
         if waited >= LOCK_WAIT_NOTICE_SECONDS:
             print(f"promote: waited {waited:.1f}s for the repository lock", file=sys.stderr)
         recover_interrupted(session)
         session.repo.refuse_index_lock()
-        refuse_dirty(session, [session.environment(name) for name in path])
-        return _hop_and_publish(walk, src, dst, carried)
+        refuse_dirty(session, environments)
+        yield
 
 
 def _hop_and_publish(

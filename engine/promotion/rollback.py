@@ -19,9 +19,7 @@ from pathlib import Path
 
 from engine.errors import RepositoryError, UsageError
 from engine.model import Plan
-from engine.promotion.hops import HopResult, PromoteOptions, Reporter, gate_and_land, refuse_dirty
-from engine.promotion.landing import recover_interrupted
-from engine.promotion.locking import repository_lock
+from engine.promotion.hops import HopResult, PromoteOptions, Reporter, gate_and_land, ready_to_write
 from engine.promotion.planner import make_plan
 from engine.promotion.trailers import PromotionRecord, read_history
 from engine.repository.gitrepo import GitRepo
@@ -40,11 +38,7 @@ class Target:
 def rollback(
     session: Session, env: str, to: str | None, options: PromoteOptions, reporter: Reporter
 ) -> tuple[HopResult, Target]:
-    environment = session.environment(env)
-    with repository_lock(session.repo.git_dir, options.wait_lock):
-        recover_interrupted(session)
-        session.repo.refuse_index_lock()
-        refuse_dirty(session, [environment])
+    with ready_to_write(session, [session.environment(env)], options):
         plan, dst_state, target = plan_rollback(session, env, to)
         undoing = tuple(record.id for record in target.undone)
         options = dataclasses.replace(options, rollback_of=undoing)
