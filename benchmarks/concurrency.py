@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PROMOTE = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+PROMOTE = [sys.executable, "-c", "from promote.engine.cli.app import main; main()"]
 ENV = {**os.environ, "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1"}
 ARTIFACTS = ("ghcr.io/acme/web", "ghcr.io/acme/worker", "*podinfo*", "feature-flags")
 COMMANDS = [["int", "qa", "--yes", "--only", ARTIFACTS[i % 4]] for i in range(8)]

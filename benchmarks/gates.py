@@ -47,9 +47,9 @@ class Quiet:
 
 
 def build_repo(directory: Path, history: int, by_promote: bool) -> Path:
-    from engine.promotion.hops import PromoteOptions, promote
-    from engine.scaffold import scaffold
-    from engine.session import open_session
+    from promote.engine.promotion.hops import PromoteOptions, promote
+    from promote.engine.scaffold import scaffold
+    from promote.engine.session import open_session
 
     root = scaffold(directory / ("promoted" if by_promote else "by-hand")).root
     git(root, "config", "user.email", "bench@example.com")
@@ -109,9 +109,9 @@ def main() -> None:
 
 
 def measure(root: Path, runs: int) -> dict[str, float]:
-    from engine.gates.approvals import approve, hop_plan
-    from engine.gates.gating import evaluate_gates, gate_context
-    from engine.session import open_session
+    from promote.engine.gates.approvals import approve, hop_plan
+    from promote.engine.gates.gating import evaluate_gates, gate_context
+    from promote.engine.session import open_session
 
     session = open_session(root)
     approve(session, "uat", "prod")

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PROMOTE = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+PROMOTE = [sys.executable, "-c", "from promote.engine.cli.app import main; main()"]
 ENV = {**os.environ, "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1"}
 LAYOUTS = ("dirs", "branches", "repos")
 

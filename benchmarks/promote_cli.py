@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-PROMOTE = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+PROMOTE = [sys.executable, "-c", "from promote.engine.cli.app import main; main()"]
 ENV = {**os.environ, "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 

@@ -19,10 +19,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.interfaces import TargetContext
-from engine.model import Environment
-from engine.reconcile.kube import connect
-from plugins.targets.kubernetes import KubernetesTarget
+from promote.engine.interfaces import TargetContext
+from promote.engine.model import Environment
+from promote.engine.reconcile.kube import connect
+from promote.plugins.targets.kubernetes import KubernetesTarget
 from tests.fake_k8s import FakeApiServer
 
 NAMESPACES = 4

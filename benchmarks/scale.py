@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROMOTE = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+PROMOTE = [sys.executable, "-c", "from promote.engine.cli.app import main; main()"]
 ENV = {**os.environ, "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1"}
 KUSTOMIZE = ["kubectl", "kustomize"]
 Command = Sequence[str]

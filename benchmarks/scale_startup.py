@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PROMOTE = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+PROMOTE = [sys.executable, "-c", "from promote.engine.cli.app import main; main()"]
 # Bytecode is cached as for an installed package (pip compiles it), whatever the shell says.
 ENV = {
     **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
@@ -81,7 +81,7 @@ def help_case(runs: int, workdir: Path) -> list[Row]:
 IMPORTS = """
 import sys
 sys.argv = ["promote", *sys.argv[1:]]
-from engine.cli.app import main
+from promote.engine.cli.app import main
 try:
     main()
 except SystemExit:
@@ -209,10 +209,10 @@ def gates_case(runs: int, workdir: Path, history: int = 10) -> list[Row]:
     sys.path.insert(0, str(HERE))
     from gates import build_repo  # the five gates and the hand-written history
 
-    from engine.gates.approvals import approve, hop_plan
-    from engine.gates.gating import evaluate_gates, gate_context
-    from engine.promotion.hops import plan_hop
-    from engine.session import open_session
+    from promote.engine.gates.approvals import approve, hop_plan
+    from promote.engine.gates.gating import evaluate_gates, gate_context
+    from promote.engine.promotion.hops import plan_hop
+    from promote.engine.session import open_session
 
     os.environ.setdefault("PROMOTE_DISABLE_PLUGIN_AUTOLOAD", "1")
     (workdir / "gates").mkdir()

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from engine.interfaces import Gate, Renderer, Scm, Source, Target
-    from engine.model import Environment, Plan, Verdict
-    from engine.registry import Registry
+    from promote.engine.interfaces import Gate, Renderer, Scm, Source, Target
+    from promote.engine.model import Environment, Plan, Verdict
+    from promote.engine.registry import Registry
 
 hookspec = pluggy.HookspecMarker("promote")
 

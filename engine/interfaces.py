@@ -11,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.model import ArtifactRef, Environment, Pin, Plan, TextEdit, Verdict
+from promote.engine.model import ArtifactRef, Environment, Pin, Plan, TextEdit, Verdict
 
 if TYPE_CHECKING:
-    from engine.plugins import Plugins
-    from engine.repository.gitrepo import GitRepo
-    from engine.repository.places import Place
-    from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+    from promote.engine.plugins import Plugins
+    from promote.engine.repository.gitrepo import GitRepo
+    from promote.engine.repository.places import Place
+    from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument
 
 
 class Source(Protocol):

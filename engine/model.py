@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.errors import Location
+from promote.engine.errors import Location
 
 NOTIFY_EVENTS = ("promoted", "blocked", "rollback")
 
@@ -127,7 +127,7 @@ class Change:
     @property
     def downgrade(self) -> bool | None:
         """Whether `new` is lower than `old` by SemVer; None when that cannot be told."""
-        from engine.versions.versioning import is_downgrade
+        from promote.engine.versions.versioning import is_downgrade
 
         return is_downgrade(self.old, self.new)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import __version__
-from engine.plugins import Plugins, plugin_name
+from promote.engine import __version__
+from promote.engine.plugins import Plugins, plugin_name
 
 
 def describe_plugins(plugins: Plugins) -> list[dict[str, Any]]:

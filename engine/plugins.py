@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
-from engine import hookspecs
-from engine.errors import PluginError, PromoteError
-from engine.registry import Registry
+from promote.engine import hookspecs
+from promote.engine.errors import PluginError, PromoteError
+from promote.engine.registry import Registry
 
 if TYPE_CHECKING:
-    from engine.interfaces import Gate, Renderer, Scm, Source, Target
+    from promote.engine.interfaces import Gate, Renderer, Scm, Source, Target
 
 ENTRY_POINT_GROUP = "promote"
 DISABLE_AUTOLOAD_ENV = "PROMOTE_DISABLE_PLUGIN_AUTOLOAD"
@@ -26,24 +26,24 @@ hookimpl = pluggy.HookimplMarker("promote")
 
 # Built-in plugins, registered exactly like third-party ones (by module, under their own name).
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "plugins.kustomize_images",
-    "plugins.container_images",
-    "plugins.flux",
-    "plugins.argocd",
-    "plugins.helm_values",
-    "plugins.markers",
-    "plugins.kustomize_inline",
-    "plugins.renderers",
-    "plugins.gates.soak",
-    "plugins.gates.approval",
-    "plugins.gates.window",
-    "plugins.gates.command",
-    "plugins.gates.upstreams",
-    "plugins.targets.branch",
-    "plugins.targets.kubernetes",
-    "plugins.scm.github",
-    "plugins.scm.gitlab",
-    "plugins.webhook",
+    "promote.plugins.kustomize_images",
+    "promote.plugins.container_images",
+    "promote.plugins.flux",
+    "promote.plugins.argocd",
+    "promote.plugins.helm_values",
+    "promote.plugins.markers",
+    "promote.plugins.kustomize_inline",
+    "promote.plugins.renderers",
+    "promote.plugins.gates.soak",
+    "promote.plugins.gates.approval",
+    "promote.plugins.gates.window",
+    "promote.plugins.gates.command",
+    "promote.plugins.gates.upstreams",
+    "promote.plugins.targets.branch",
+    "promote.plugins.targets.kubernetes",
+    "promote.plugins.scm.github",
+    "promote.plugins.scm.gitlab",
+    "promote.plugins.webhook",
 )
 
 

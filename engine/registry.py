@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from engine.errors import PluginError
+from promote.engine.errors import PluginError
 
 T = TypeVar("T")
 

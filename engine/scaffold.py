@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from engine.config.graphfile import schema_text
-from engine.errors import UsageError
-from engine.model import TextEdit
-from engine.promotion.planner import apply_edits
-from engine.repository.gitrepo import GitRepo, init_bare, init_repository
-from engine.yamlfiles.envfiles import YamlDocument, YamlFile
-from engine.yamlfiles.yamledit import insert_key_after
-from engine.yamlfiles.yamlio import CommentedMap, format_scalar, scalar_span
+from promote.engine.config.graphfile import schema_text
+from promote.engine.errors import UsageError
+from promote.engine.model import TextEdit
+from promote.engine.promotion.planner import apply_edits
+from promote.engine.repository.gitrepo import GitRepo, init_bare, init_repository
+from promote.engine.yamlfiles.envfiles import YamlDocument, YamlFile
+from promote.engine.yamlfiles.yamledit import insert_key_after
+from promote.engine.yamlfiles.yamlio import CommentedMap, format_scalar, scalar_span
 
 HERE = Path(__file__).resolve().parent
 # A wheel carries the example inside the package (setup.py copies it there); a checkout and an

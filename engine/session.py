@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from engine.config.graph import PromotionGraph
-from engine.config.graphfile import AUTO_RENDERER, GraphConfig, find_config, load_config
-from engine.errors import ConfigError, PluginError
-from engine.model import Environment
-from engine.plugins import Plugins, load_plugins
-from engine.repository.gitrepo import GitRepo
-from engine.repository.places import Places, refuse_shared_trees
+from promote.engine.config.graph import PromotionGraph
+from promote.engine.config.graphfile import AUTO_RENDERER, GraphConfig, find_config, load_config
+from promote.engine.errors import ConfigError, PluginError
+from promote.engine.model import Environment
+from promote.engine.plugins import Plugins, load_plugins
+from promote.engine.repository.gitrepo import GitRepo
+from promote.engine.repository.places import Places, refuse_shared_trees
 
 
 @dataclass

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.errors import PromoteError
-from engine.gates.freezes import Freeze, freeze_of
-from engine.gates.gating import current_time
-from engine.interfaces import TargetStatus
-from engine.model import ArtifactRef, Environment
-from engine.promotion.trailers import PromotionRecord, read_history
-from engine.session import Session
-from engine.versions.state import read_states
+from promote.engine.errors import PromoteError
+from promote.engine.gates.freezes import Freeze, freeze_of
+from promote.engine.gates.gating import current_time
+from promote.engine.interfaces import TargetStatus
+from promote.engine.model import ArtifactRef, Environment
+from promote.engine.promotion.trailers import PromotionRecord, read_history
+from promote.engine.session import Session
+from promote.engine.versions.state import read_states
 
 
 @dataclass
@@ -70,7 +70,7 @@ def target_statuses(session: Session) -> dict[str, TargetStatus]:
 
     A target that cannot answer (unreachable cluster, HEAD does not render) is unknown, not fatal.
     """
-    from engine.reconcile.reconciler import snapshot, status_env, targeted
+    from promote.engine.reconcile.reconciler import snapshot, status_env, targeted
 
     environments = targeted(session, None)
     if not environments:

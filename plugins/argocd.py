@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from engine.errors import ConfigError, Location
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
-from engine.yamlfiles.overrides import patch_override
-from engine.yamlfiles.yamlio import CommentedMap
+from promote.engine.errors import ConfigError, Location
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from promote.engine.yamlfiles.overrides import patch_override
+from promote.engine.yamlfiles.yamlio import CommentedMap
 
 NAME = "argocd"
 SOURCE_KEYS = ("ref", "chart", "path")  # what names an entry of `sources`, first present wins

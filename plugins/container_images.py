@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.versions.imageref import ImageRef
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
-from engine.yamlfiles.yamlio import CommentedMap
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.versions.imageref import ImageRef
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from promote.engine.yamlfiles.yamlio import CommentedMap
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 NAME = "container-images"

@@ -18,12 +18,12 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
-from engine.yamlfiles.overrides import patch_override
-from engine.yamlfiles.yamlio import CommentedMap
-from plugins.flux_refs import REF_KEYS, FluxRef, default_ref, effective_ref, rewrite_ref
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from promote.engine.yamlfiles.overrides import patch_override
+from promote.engine.yamlfiles.yamlio import CommentedMap
+from promote.plugins.flux_refs import REF_KEYS, FluxRef, default_ref, effective_ref, rewrite_ref
 
 NAME = "flux"
 # kind → (artifact kind, name prefix). OCIRepository refs are `oci`, not `image`: only container

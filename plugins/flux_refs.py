@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import ConfigError, Location
-from engine.model import TextEdit
-from engine.yamlfiles.envfiles import YamlDocument
-from engine.yamlfiles.yamledit import insert_key_after, remove_key
-from engine.yamlfiles.yamlio import CommentedMap, ScalarSpan, format_scalar, scalar_span
+from promote.engine.errors import ConfigError, Location
+from promote.engine.model import TextEdit
+from promote.engine.yamlfiles.envfiles import YamlDocument
+from promote.engine.yamlfiles.yamledit import insert_key_after, remove_key
+from promote.engine.yamlfiles.yamlio import CommentedMap, ScalarSpan, format_scalar, scalar_span
 
 REF_KEYS = {
     "OCIRepository": ("digest", "semver", "tag"),

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.errors import ConfigError, Location
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.versions.imageref import ImageRef, join_version, split_version
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument, is_kubernetes_object
-from engine.yamlfiles.yamledit import insert_key_after
-from engine.yamlfiles.yamlio import CommentedMap, load_safe
+from promote.engine.errors import ConfigError, Location
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.versions.imageref import ImageRef, join_version, split_version
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument, is_kubernetes_object
+from promote.engine.yamlfiles.yamledit import insert_key_after
+from promote.engine.yamlfiles.yamlio import CommentedMap, load_safe
 
 NAME = "helm-values"
 VERSION_KEYS = ("tag", "digest")

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.versions.imageref import join_version, normalize_name, split_version
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
-from engine.yamlfiles.yamledit import append_block_item, insert_key_after, remove_key
-from engine.yamlfiles.yamlio import CommentedMap
-from plugins.container_images import spellings
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.versions.imageref import join_version, normalize_name, split_version
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from promote.engine.yamlfiles.yamledit import append_block_item, insert_key_after, remove_key
+from promote.engine.yamlfiles.yamlio import CommentedMap
+from promote.plugins.container_images import spellings
 
 NAME = "kustomize-images"
 

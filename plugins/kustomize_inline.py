@@ -23,16 +23,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.errors import ConfigError
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.versions.imageref import ImageRef
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument, YamlFile
-from engine.yamlfiles.yamlio import CommentedMap, CommentedSeq
-from plugins.argocd import ArgoCD, listed_source_artifact
-from plugins.container_images import ContainerImages
-from plugins.flux import Flux
-from plugins.flux_refs import FluxRef, value_for_key
+from promote.engine.errors import ConfigError
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.versions.imageref import ImageRef
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument, YamlFile
+from promote.engine.yamlfiles.yamlio import CommentedMap, CommentedSeq
+from promote.plugins.argocd import ArgoCD, listed_source_artifact
+from promote.plugins.container_images import ContainerImages
+from promote.plugins.flux import Flux
+from promote.plugins.flux_refs import FluxRef, value_for_key
 
 NAME = "kustomize-inline-patches"
 PATCH_LISTS = ("patches", "patchesJson6902", "patchesStrategicMerge")

@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from engine.errors import ConfigError
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
-from engine.yamlfiles.envfiles import EnvFiles, YamlDocument
-from engine.yamlfiles.yamlio import CommentedMap, CommentedSeq
+from promote.engine.errors import ConfigError
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
+from promote.engine.yamlfiles.envfiles import EnvFiles, YamlDocument
+from promote.engine.yamlfiles.yamlio import CommentedMap, CommentedSeq
 
 NAME = "markers"
 MARKER_KEY = "$promote"

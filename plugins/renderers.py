@@ -9,18 +9,18 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, RenderError
-from engine.model import Environment
-from engine.plugins import hookimpl
-from engine.secrets import scrub
-from engine.yamlfiles.envfiles import (
+from promote.engine.errors import ConfigError, RenderError
+from promote.engine.model import Environment
+from promote.engine.plugins import hookimpl
+from promote.engine.secrets import scrub
+from promote.engine.yamlfiles.envfiles import (
     KUSTOMIZATION_NAMES,
     YAML_SUFFIXES,
     YamlFile,
     is_helm_values_file,
     is_kubernetes_object,
 )
-from engine.yamlfiles.yamlio import load_safe, read_text
+from promote.engine.yamlfiles.yamlio import load_safe, read_text
 
 KUSTOMIZE_ENV = "PROMOTE_KUSTOMIZE"  # e.g. "kustomize" or "kubectl kustomize"
 RENDER_TIMEOUT_SECONDS = 120

@@ -13,9 +13,9 @@ import os
 import sys
 from typing import Any
 
-from engine.gates.gating import blocking
-from engine.model import Environment, Plan, Verdict, WebhookSpec
-from engine.plugins import hookimpl
+from promote.engine.gates.gating import blocking
+from promote.engine.model import Environment, Plan, Verdict, WebhookSpec
+from promote.engine.plugins import hookimpl
 
 
 @hookimpl

@@ -37,7 +37,7 @@ def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 @pytest.fixture
 def example_repo(tmp_path: Path) -> Path:
     """A fresh repository scaffolded from the bundled example, exactly as `promote init` does."""
-    from engine.scaffold import scaffold
+    from promote.engine.scaffold import scaffold
 
     return scaffold(tmp_path / "repo").root
 

@@ -25,7 +25,7 @@ class CliResult:
 def run_cli(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cwd: Path, args: list[str]
 ) -> CliResult:
-    from engine.cli.app import main
+    from promote.engine.cli.app import main
 
     capsys.readouterr()
     monkeypatch.chdir(cwd)

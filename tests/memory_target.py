@@ -10,8 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.interfaces import DiffReport, ObjectResult, ReconcileReport, TargetContext, TargetStatus
-from engine.plugins import hookimpl
+from promote.engine.interfaces import (
+    DiffReport,
+    ObjectResult,
+    ReconcileReport,
+    TargetContext,
+    TargetStatus,
+)
+from promote.engine.plugins import hookimpl
 
 # env name → {"objects": {key: obj}, "commit": sha}; reset by the fixture
 STORE: dict[str, dict[str, Any]] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.helpers import git
 
-ENTRY = "from engine.cli.app import main; main()"
+ENTRY = "from promote.engine.cli.app import main; main()"
 
 
 def start(repo: Path, *args: str) -> subprocess.Popen[str]:

@@ -128,7 +128,7 @@ def git_state(repo: Path) -> tuple[str, str, str, str]:
 @pytest.fixture
 def memory_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """Load tests/memory_target.py as if it were a built-in plugin; fresh store per test."""
-    from engine import plugins
+    from promote.engine import plugins
     from tests import memory_target as module
 
     monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", (*plugins.DEFAULT_PLUGINS, module.__name__))
@@ -155,7 +155,7 @@ def watching(
             environment.pop(key, None)
         else:
             environment[key] = value
-    command = [sys.executable, "-c", "from engine.cli.app import main; main()"]
+    command = [sys.executable, "-c", "from promote.engine.cli.app import main; main()"]
     process = subprocess.Popen(
         [*command, "reconcile", "--watch", *args],
         cwd=repo,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import hookspecs
+from promote.engine import hookspecs
 
 ROOT = Path(__file__).parents[1]
 HOOKS = sorted(name for name in vars(hookspecs) if name.startswith("promote_"))

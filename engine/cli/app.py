@@ -14,8 +14,8 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.models import DefaultPlaceholder
 
-from engine import __version__
-from engine.errors import EXIT_INTERRUPTED, PromoteError
+from promote.engine import __version__
+from promote.engine.errors import EXIT_INTERRUPTED, PromoteError
 
 PROMOTE_COMMAND = "promote"
 
@@ -179,7 +179,7 @@ def configure(
 
 
 def _register_commands() -> None:
-    from engine.cli import (
+    from promote.engine.cli import (
         gates_cmd,
         inspect_cmd,
         pr_cmd,

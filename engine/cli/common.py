@@ -13,7 +13,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from engine.session import Session
+    from promote.engine.session import Session
 
 
 class OutputFormat(enum.StrEnum):
@@ -33,7 +33,7 @@ NoVerifyOption = Annotated[
 
 
 def session_from(ctx: typer.Context) -> Session:
-    from engine.session import open_session
+    from promote.engine.session import open_session
 
     options = ctx.find_root().obj or {}
     return open_session(Path.cwd(), options.get("config"))

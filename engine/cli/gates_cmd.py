@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import (
+from promote.engine.cli.common import (
     NoVerifyOption,
     OutputFormat,
     OutputOption,
@@ -14,11 +14,11 @@ from engine.cli.common import (
     emit_json,
     session_from,
 )
-from engine.cli.views import PrintingReporter
-from engine.errors import EXIT_BLOCKED
+from promote.engine.cli.views import PrintingReporter
+from promote.engine.errors import EXIT_BLOCKED
 
 if TYPE_CHECKING:
-    from engine.model import Plan
+    from promote.engine.model import Plan
 
 SrcArgument = Annotated[str, typer.Argument(help="Environment whose versions would be promoted.")]
 DstArgument = Annotated[str, typer.Argument(help="Environment that would receive them.")]
@@ -55,8 +55,8 @@ def check(
     Over several hops, each hop is checked with the versions the previous hops would carry, up to
     the first hop that would block (exactly where `promote SRC DST` would stop).
     """
-    from engine.cli.views import hop_json
-    from engine.promotion.hops import PromoteOptions, promote
+    from promote.engine.cli.views import hop_json
+    from promote.engine.promotion.hops import PromoteOptions, promote
 
     session = session_from(ctx)
     reporter = CheckReporter(output)
@@ -93,8 +93,8 @@ def approve(
 
     The approval is bound to a hash of the plan: once SRC moves on, it no longer counts.
     """
-    from engine.gates.approvals import approve as record
-    from engine.gates.approvals import count_approvals
+    from promote.engine.gates.approvals import approve as record
+    from promote.engine.gates.approvals import count_approvals
 
     session = session_from(ctx)
     result = record(session, src, dst, tuple(only or ()), run_hooks=not no_verify)
@@ -133,7 +133,7 @@ def approve(
         )
         return
     out = console()
-    from engine.cli.views import show_plan
+    from promote.engine.cli.views import show_plan
 
     show_plan(out, result.plan)
     if result.commit is None:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from promote.engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
 
 if TYPE_CHECKING:
-    from engine.interfaces import TargetStatus
-    from engine.model import Environment
-    from engine.promotion.trailers import PromotionRecord
-    from engine.session import Session
+    from promote.engine.interfaces import TargetStatus
+    from promote.engine.model import Environment
+    from promote.engine.promotion.trailers import PromotionRecord
+    from promote.engine.session import Session
 
 
 class GraphFormat(enum.StrEnum):
@@ -26,7 +26,7 @@ class GraphFormat(enum.StrEnum):
 
 def status(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:
     """Environment × artifact matrix; a version differing from an upstream's is highlighted."""
-    from engine.status import build_status
+    from promote.engine.status import build_status
 
     report = build_status(session_from(ctx))
     if output is OutputFormat.json:
@@ -86,7 +86,7 @@ def history(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Promotions read back from commit trailers, newest first."""
-    from engine.status import history_everywhere
+    from promote.engine.status import history_everywhere
 
     session = session_from(ctx)
     if env is not None:

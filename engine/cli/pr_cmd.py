@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from promote.engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from engine.promotion.pullrequests import Assessment
+    from promote.engine.promotion.pullrequests import Assessment
 
 pr_app = typer.Typer(
     help="Promotions opened as pull requests (`promote SRC DST --pr`): status and merge.",
@@ -28,7 +28,7 @@ def status(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Open promotion pull requests: plan, DST's gates now, reviews and checks."""
-    from engine.promotion.pullrequests import promotion_pull_requests
+    from promote.engine.promotion.pullrequests import promotion_pull_requests
 
     session = session_from(ctx)
     if dst is not None:
@@ -55,7 +55,7 @@ def merge(
     Exit 3 when a gate blocks, 1 when the provider's reviews or checks are not green or it
     refuses the merge.
     """
-    from engine.promotion.pullrequests import merge_pull_request
+    from promote.engine.promotion.pullrequests import merge_pull_request
 
     assessment = merge_pull_request(session_from(ctx), reference)
     if output is OutputFormat.json:
@@ -68,7 +68,7 @@ def merge(
 
 
 def assessment_json(assessment: Assessment) -> dict[str, Any]:
-    from engine.cli.views import verdict_json
+    from promote.engine.cli.views import verdict_json
 
     pull_request, state = assessment.pull_request, assessment.review_state
     return {
@@ -91,7 +91,7 @@ def assessment_json(assessment: Assessment) -> dict[str, Any]:
 
 
 def _show(out: Console, assessment: Assessment) -> None:
-    from engine.cli.views import show_plan, show_verdicts
+    from promote.engine.cli.views import show_plan, show_verdicts
 
     pull_request, state = assessment.pull_request, assessment.review_state
     out.print(f"[bold]#{pull_request.number}[/] {pull_request.title}\n  {pull_request.url}")

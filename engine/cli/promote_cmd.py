@@ -7,24 +7,24 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import (
+from promote.engine.cli.common import (
     NoVerifyOption,
     OutputFormat,
     OutputOption,
     emit_json,
     session_from,
 )
-from engine.cli.views import PrintingReporter
-from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
-from engine.promotion.locking import DEFAULT_WAIT_SECONDS
+from promote.engine.cli.views import PrintingReporter
+from promote.engine.errors import EXIT_BLOCKED, EXIT_FAILURE
+from promote.engine.promotion.locking import DEFAULT_WAIT_SECONDS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from engine.interfaces import ReconcileReport
-    from engine.model import Plan
-    from engine.promotion.hops import HopResult
-    from engine.session import Session
+    from promote.engine.interfaces import ReconcileReport
+    from promote.engine.model import Plan
+    from promote.engine.promotion.hops import HopResult
+    from promote.engine.session import Session
 
 
 class TextReporter(PrintingReporter):
@@ -99,12 +99,12 @@ def run_promote(
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Make DST pin the versions SRC pins: gated, one commit per hop."""
-    from engine.cli.views import hop_json, show_result
-    from engine.promotion.hops import PromoteOptions, promote
+    from promote.engine.cli.views import hop_json, show_result
+    from promote.engine.promotion.hops import PromoteOptions, promote
 
     session = session_from(ctx)
     if reconcile:
-        from engine.reconcile.reconciler import targeted
+        from promote.engine.reconcile.reconciler import targeted
 
         targeted(session, [dst])  # no target: refuse before anything is written
     options = PromoteOptions(
@@ -126,7 +126,7 @@ def run_promote(
     if output is OutputFormat.json:
         document: dict[str, object] = {"hops": [hop_json(r) for r in results]}
         if reconcile:
-            from engine.cli.views import report_json
+            from promote.engine.cli.views import report_json
 
             document["reconcile"] = [report_json(r) for r in reports]
         emit_json(document)
@@ -144,20 +144,20 @@ def _reconcile_dst(session: Session, dst: str, results: list[HopResult]) -> list
         return []
     if results[-1].status not in ("promoted", "unchanged"):
         return []
-    from engine.reconcile.reconciler import reconcile_many
+    from promote.engine.reconcile.reconciler import reconcile_many
 
     return reconcile_many(session, [dst])
 
 
 def _show_reconciled(out: Console, reports: list[ReconcileReport]) -> None:
-    from engine.cli.views import show_report
+    from promote.engine.cli.views import show_report
 
     for report in reports:
         show_report(out, report)
 
 
 def _reconcile_exit(reports: list[ReconcileReport]) -> int:
-    from engine.reconcile.reconciler import succeeded
+    from promote.engine.reconcile.reconciler import succeeded
 
     return 0 if all(succeeded(r) for r in reports) else EXIT_FAILURE
 

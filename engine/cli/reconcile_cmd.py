@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
-from engine.cli.views import report_json, show_report
-from engine.errors import EXIT_FAILURE, EXIT_USAGE, PromoteError, UsageError
+from promote.engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from promote.engine.cli.views import report_json, show_report
+from promote.engine.errors import EXIT_FAILURE, EXIT_USAGE, PromoteError, UsageError
 
 if TYPE_CHECKING:
-    from engine.interfaces import ReconcileReport
-    from engine.reconcile.leader import LeaseElector
+    from promote.engine.interfaces import ReconcileReport
+    from promote.engine.reconcile.leader import LeaseElector
 
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 MIN_LEASE_SECONDS = 2
@@ -33,7 +33,7 @@ class LeaseOptions:
 
 def parse_duration(text: str, option: str) -> float:
     """`30s`, `5m`, `1h30m`, `500ms` or plain seconds → seconds, positive."""
-    from engine.config.durations import parse_seconds
+    from promote.engine.config.durations import parse_seconds
 
     try:
         seconds = parse_seconds(text)
@@ -50,7 +50,7 @@ def diff(
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Desired (HEAD) vs what the target holds. Exit 0 in sync, 1 drift, 2 error."""
-    from engine.reconcile.reconciler import diff_env, snapshot, targeted
+    from promote.engine.reconcile.reconciler import diff_env, snapshot, targeted
 
     try:
         session = session_from(ctx)
@@ -136,13 +136,13 @@ def reconcile(
         every = parse_duration(interval, "--interval")
         names = None if env is None else [env]
         return _watch(ctx, names, every, dry_run, seconds, output, lease)
-    from engine.reconcile.reconciler import reconcile_many
+    from promote.engine.reconcile.reconciler import reconcile_many
 
     reports = reconcile_many(
         session_from(ctx), None if all_ else [env or ""], dry_run=dry_run, timeout=seconds
     )
     _show(reports, output)
-    from engine.reconcile.reconciler import succeeded
+    from promote.engine.reconcile.reconciler import succeeded
 
     return 0 if all(succeeded(r) for r in reports) else EXIT_FAILURE
 
@@ -170,8 +170,8 @@ def _lease_options(
 
 
 def _elector(lease: LeaseOptions, log: Callable[[str], None]) -> LeaseElector:
-    from engine.reconcile.kube import connect
-    from engine.reconcile.leader import LeaseElector
+    from promote.engine.reconcile.kube import connect
+    from promote.engine.reconcile.leader import LeaseElector
 
     # a request must not outlast the retry period by much: renewal is what keeps us leading
     client = connect(context=lease.context, request_timeout=lease.duration / 3)
@@ -204,8 +204,8 @@ def _watch(
     import sys
     from pathlib import Path
 
-    from engine.reconcile.reconciler import targeted
-    from engine.reconcile.watch import Watcher, install_stop_handlers
+    from promote.engine.reconcile.reconciler import targeted
+    from promote.engine.reconcile.watch import Watcher, install_stop_handlers
 
     options = ctx.find_root().obj or {}
     targeted(session_from(ctx), names)  # refuse a bad name or a missing target before looping

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.cli.common import (
+from promote.engine.cli.common import (
     NoVerifyOption,
     OutputFormat,
     OutputOption,
@@ -15,15 +15,15 @@ from engine.cli.common import (
     emit_json,
     session_from,
 )
-from engine.cli.views import PrintingReporter
-from engine.errors import EXIT_BLOCKED, EXIT_FAILURE
-from engine.promotion.locking import DEFAULT_WAIT_SECONDS
+from promote.engine.cli.views import PrintingReporter
+from promote.engine.errors import EXIT_BLOCKED, EXIT_FAILURE
+from promote.engine.promotion.locking import DEFAULT_WAIT_SECONDS
 
 if TYPE_CHECKING:
-    from engine.gates.freezes import Freeze
-    from engine.model import Plan
-    from engine.promotion.hops import HopResult
-    from engine.promotion.rollback import Target
+    from promote.engine.gates.freezes import Freeze
+    from promote.engine.model import Plan
+    from promote.engine.promotion.hops import HopResult
+    from promote.engine.promotion.rollback import Target
 
 EnvArgument = Annotated[str, typer.Argument(help="The environment.")]
 
@@ -64,9 +64,9 @@ def rollback(
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Pin ENV's earlier versions again, as a new gated commit (never a revert); not frozen."""
-    from engine.cli.views import hop_json
-    from engine.promotion.hops import PromoteOptions
-    from engine.promotion.rollback import rollback as roll_back
+    from promote.engine.cli.views import hop_json
+    from promote.engine.promotion.hops import PromoteOptions
+    from promote.engine.promotion.rollback import rollback as roll_back
 
     session = session_from(ctx)
     options = PromoteOptions(dry_run=dry_run, wait_lock=wait_lock, no_verify=no_verify)
@@ -81,7 +81,7 @@ def rollback(
 
 
 def _show_rollback(result: HopResult, target: Target) -> None:
-    from engine.cli.views import show_result
+    from promote.engine.cli.views import show_result
 
     out = console()
     undoing = ", ".join(r.id for r in target.undone)
@@ -113,8 +113,8 @@ def freeze(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Stop every promotion into ENV (rollbacks excepted) until `promote unfreeze ENV`."""
-    from engine.gates.freezes import freeze as record_freeze
-    from engine.gates.gating import current_time
+    from promote.engine.gates.freezes import freeze as record_freeze
+    from promote.engine.gates.gating import current_time
 
     session = session_from(ctx)
     found = record_freeze(
@@ -130,8 +130,8 @@ def unfreeze(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Lift the freeze of ENV."""
-    from engine.gates.freezes import unfreeze as record_unfreeze
-    from engine.gates.gating import current_time
+    from promote.engine.gates.freezes import unfreeze as record_unfreeze
+    from promote.engine.gates.gating import current_time
 
     session = session_from(ctx)
     lifted = record_unfreeze(session, env, current_time(), run_hooks=not no_verify)

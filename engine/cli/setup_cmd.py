@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
+from promote.engine.cli.common import OutputFormat, OutputOption, console, emit_json, session_from
 
 
 class Layout(enum.StrEnum):
@@ -30,7 +30,7 @@ def init(
     ] = Layout.dirs,
 ) -> None:
     """Scaffold a Git repository from the bundled example (base + int/qa/uat/prod overlays)."""
-    from engine.scaffold import environment_repositories, scaffold
+    from promote.engine.scaffold import environment_repositories, scaffold
 
     created = scaffold(directory, layout.value)
     if layout is Layout.dirs:
@@ -49,7 +49,7 @@ def init(
 
 def validate(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:
     """Check the graph file and that every environment renders."""
-    from engine.versions.state import read_state
+    from promote.engine.versions.state import read_state
 
     session = session_from(ctx)
     rendered = {}
@@ -80,10 +80,10 @@ def render(
     On stdout Secret values are shown as `sha256:…` digests unless --show-secrets; files written
     with --out hold the real values (they are meant to be applied).
     """
-    from engine.reconcile.rendering import write_objects
-    from engine.secrets import mask_secrets
-    from engine.versions.state import render_objects
-    from engine.yamlfiles.yamlio import dump_all
+    from promote.engine.reconcile.rendering import write_objects
+    from promote.engine.secrets import mask_secrets
+    from promote.engine.versions.state import render_objects
+    from promote.engine.yamlfiles.yamlio import dump_all
 
     session = session_from(ctx)
     environment = session.environment(env)
@@ -97,8 +97,8 @@ def render(
 
 def plugins(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None:
     """Installed plugins, the hooks they implement, what they register, and their versions."""
-    from engine.plugin_info import describe_plugins
-    from engine.plugins import load_plugins
+    from promote.engine.plugin_info import describe_plugins
+    from promote.engine.plugins import load_plugins
 
     described = describe_plugins(load_plugins())
     if output is OutputFormat.json:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from engine.interfaces import ReconcileReport
-    from engine.model import Plan, Verdict
-    from engine.promotion.hops import HopResult
+    from promote.engine.interfaces import ReconcileReport
+    from promote.engine.model import Plan, Verdict
+    from promote.engine.promotion.hops import HopResult
 
 OUTCOME_STYLE = {"passed": "green", "pending": "yellow", "failed": "red"}
 ACTIONS = ("created", "configured", "pruned", "unchanged", "kept", "failed")
@@ -125,7 +125,7 @@ class PrintingReporter:
     show_no_gates = False
 
     def __init__(self, output_json: bool) -> None:
-        from engine.cli.common import console
+        from promote.engine.cli.common import console
 
         self.quiet = output_json
         self.console = console()
@@ -169,7 +169,7 @@ def report_json(report: ReconcileReport) -> dict[str, Any]:
 
 
 def report_lines(report: ReconcileReport) -> list[str]:
-    from engine.reconcile.reconciler import succeeded
+    from promote.engine.reconcile.reconciler import succeeded
 
     counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[:4])
     extra = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS[4:] if report.count(a))

@@ -14,9 +14,9 @@ import heapq
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from engine.config.graphfile import GraphConfig
-from engine.errors import ConfigError, UsageError
-from engine.model import Environment
+from promote.engine.config.graphfile import GraphConfig
+from promote.engine.errors import ConfigError, UsageError
+from promote.engine.model import Environment
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -10,12 +10,17 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.config import validated
-from engine.config.durations import parse_seconds
-from engine.errors import ConfigError, Location, UsageError
-from engine.model import NOTIFY_EVENTS, Environment, GateSpec, WebhookSpec
-from engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
-from engine.yamlfiles.yamlio import CommentedMap, dump_json_compatible, load_round_trip, read_text
+from promote.engine.config import validated
+from promote.engine.config.durations import parse_seconds
+from promote.engine.errors import ConfigError, Location, UsageError
+from promote.engine.model import NOTIFY_EVENTS, Environment, GateSpec, WebhookSpec
+from promote.engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
+from promote.engine.yamlfiles.yamlio import (
+    CommentedMap,
+    dump_json_compatible,
+    load_round_trip,
+    read_text,
+)
 
 DEFAULT_CONFIG = PurePosixPath("environments/graph.yaml")
 DEFAULT_PUSH_ATTEMPTS = 5
@@ -60,7 +65,7 @@ def find_repo_root(path: Path) -> Path:
 
 def schema_text() -> str:
     """The JSON Schema of the graph file, as shipped in the package."""
-    return resources.files("engine").joinpath("schema/graph.schema.json").read_text("utf-8")
+    return resources.files("promote.engine").joinpath("schema/graph.schema.json").read_text("utf-8")
 
 
 @cache
@@ -99,7 +104,7 @@ def load_config(file: Path) -> GraphConfig:
 
 def reserved_names() -> frozenset[str]:
     """Names `promote SRC DST` would read as a command: the commands the CLI registers."""
-    from engine.cli.app import command_names  # lazy: the CLI imports this module
+    from promote.engine.cli.app import command_names  # lazy: the CLI imports this module
 
     return command_names()
 

@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from engine import __version__
+from promote.engine import __version__
 
 CACHE_FILE = Path("promote/graph-schema-ok")
 

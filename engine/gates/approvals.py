@@ -18,13 +18,13 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
-from engine.errors import UsageError
-from engine.gates.gating import plan_hash
-from engine.model import Plan
-from engine.promotion.hops import plan_hop, refuse_dirty
-from engine.promotion.trailers import APPROVED_BY, ID, TO
-from engine.repository.gitrepo import CommitInfo, GitRepo
-from engine.session import Session
+from promote.engine.errors import UsageError
+from promote.engine.gates.gating import plan_hash
+from promote.engine.model import Plan
+from promote.engine.promotion.hops import plan_hop, refuse_dirty
+from promote.engine.promotion.trailers import APPROVED_BY, ID, TO
+from promote.engine.repository.gitrepo import CommitInfo, GitRepo
+from promote.engine.session import Session
 
 APPROVAL_FOR = "Promote-Approval-For"
 PLAN_HASH = "Promote-Plan-Hash"
@@ -165,7 +165,7 @@ def approve(
     if _already_approved(session, dst, [a for a in existing if a.email == email.lower()]):
         return ApprovalResult(plan, digest, email, None, tuple(existing))
     text = approval_message(plan, digest, email)
-    from engine.promotion.elsewhere import record_decision  # promotion imports the gates
+    from promote.engine.promotion.elsewhere import record_decision  # promotion imports the gates
 
     commit = record_decision(place, session.repo, text, run_hooks=run_hooks)
     approvals = approvals_of(place.repo, src, dst, digest, commit)

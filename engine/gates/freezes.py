@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engine.config.durations import parse_duration
-from engine.errors import UsageError
-from engine.interfaces import GateContext
-from engine.model import Outcome, Verdict
-from engine.promotion.trailers import one_line
-from engine.repository.gitrepo import CommitInfo, GitRepo
-from engine.repository.places import Place
-from engine.session import Session
+from promote.engine.config.durations import parse_duration
+from promote.engine.errors import UsageError
+from promote.engine.interfaces import GateContext
+from promote.engine.model import Outcome, Verdict
+from promote.engine.promotion.trailers import one_line
+from promote.engine.repository.gitrepo import CommitInfo, GitRepo
+from promote.engine.repository.places import Place
+from promote.engine.session import Session
 
 FROZEN = "frozen"  # the verdict's gate name; not a gate anyone configures
 FREEZE = "Promote-Freeze"
@@ -145,6 +145,6 @@ def unfreeze(session: Session, env: str, now: datetime, *, run_hooks: bool) -> F
 
 
 def _record(place: Place, repo: GitRepo, text: str, *, run_hooks: bool) -> str:
-    from engine.promotion.elsewhere import record_decision  # promotion imports the gates
+    from promote.engine.promotion.elsewhere import record_decision  # promotion imports the gates
 
     return record_decision(place, repo, text, run_hooks=run_hooks)

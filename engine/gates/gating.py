@@ -12,14 +12,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from engine.errors import UsageError
-from engine.gates.freezes import frozen_verdict
-from engine.interfaces import GateContext
-from engine.model import ArtifactRef, Outcome, Plan, Verdict
-from engine.session import Session
+from promote.engine.errors import UsageError
+from promote.engine.gates.freezes import frozen_verdict
+from promote.engine.interfaces import GateContext
+from promote.engine.model import ArtifactRef, Outcome, Plan, Verdict
+from promote.engine.session import Session
 
 if TYPE_CHECKING:
-    from engine.versions.state import EnvState
+    from promote.engine.versions.state import EnvState
 
 
 def plan_hash(plan: Plan) -> str:
@@ -78,7 +78,7 @@ def committed_versions(session: Session, state: EnvState) -> dict[ArtifactRef, s
     exported from that commit, or no file among its inputs differs from HEAD."""
     if not session.places.of(state.env).checked_out:
         return state.versions
-    from engine.versions.provenance import environment_inputs
+    from promote.engine.versions.provenance import environment_inputs
 
     inputs = environment_inputs(session.root, state.env)
     if not inputs or session.repo.dirty_paths(inputs):

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import contextlib
 
-from engine.errors import BranchMoved, PushFailed
-from engine.model import Environment, Plan
-from engine.promotion.landing import build_commit, crash_window
-from engine.repository.gitrepo import GitRepo
-from engine.repository.places import Place
-from engine.repository.remotes import TRACKING
-from engine.session import Session
+from promote.engine.errors import BranchMoved, PushFailed
+from promote.engine.model import Environment, Plan
+from promote.engine.promotion.landing import build_commit, crash_window
+from promote.engine.repository.gitrepo import GitRepo
+from promote.engine.repository.places import Place
+from promote.engine.repository.remotes import TRACKING
+from promote.engine.session import Session
 
 
 def land_elsewhere(

@@ -11,20 +11,26 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Protocol
 
-from engine.errors import BranchMoved, GateBlocked, PromoteError, RepositoryError, UsageError
-from engine.gates.freezes import FROZEN
-from engine.gates.gating import blocking, committed_versions, evaluate_gates, gate_context
-from engine.model import ArtifactRef, Environment, Outcome, Plan, Verdict
-from engine.plugins import notify
-from engine.promotion.elsewhere import land_elsewhere
-from engine.promotion.landing import land, recover_interrupted
-from engine.promotion.locking import DEFAULT_WAIT_SECONDS, repository_lock
-from engine.promotion.planner import make_plan
-from engine.promotion.pullrequests import Opened, open_pull_request
-from engine.promotion.pushing import catch_up_before_planning, publish
-from engine.promotion.trailers import Decisions, message, new_promotion_id
-from engine.session import Session
-from engine.versions.state import EnvState, read_states
+from promote.engine.errors import (
+    BranchMoved,
+    GateBlocked,
+    PromoteError,
+    RepositoryError,
+    UsageError,
+)
+from promote.engine.gates.freezes import FROZEN
+from promote.engine.gates.gating import blocking, committed_versions, evaluate_gates, gate_context
+from promote.engine.model import ArtifactRef, Environment, Outcome, Plan, Verdict
+from promote.engine.plugins import notify
+from promote.engine.promotion.elsewhere import land_elsewhere
+from promote.engine.promotion.landing import land, recover_interrupted
+from promote.engine.promotion.locking import DEFAULT_WAIT_SECONDS, repository_lock
+from promote.engine.promotion.planner import make_plan
+from promote.engine.promotion.pullrequests import Opened, open_pull_request
+from promote.engine.promotion.pushing import catch_up_before_planning, publish
+from promote.engine.promotion.trailers import Decisions, message, new_promotion_id
+from promote.engine.session import Session
+from promote.engine.versions.state import EnvState, read_states
 
 REPLAN_ATTEMPTS = 3
 LOCK_WAIT_NOTICE_SECONDS = 0.5  # queueing behind another run is worth a word

@@ -24,14 +24,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from engine.errors import PromoteError, RenderError
-from engine.model import Environment, Plan
-from engine.repository.githooks import after_commit, before_commit
-from engine.repository.gitrepo import GitRepo
-from engine.repository.places import Place
-from engine.session import Session
-from engine.versions.state import read_state, render_objects, rendered_versions
-from engine.yamlfiles.envfiles import refuse_links
+from promote.engine.errors import PromoteError, RenderError
+from promote.engine.model import Environment, Plan
+from promote.engine.repository.githooks import after_commit, before_commit
+from promote.engine.repository.gitrepo import GitRepo
+from promote.engine.repository.places import Place
+from promote.engine.session import Session
+from promote.engine.versions.state import read_state, render_objects, rendered_versions
+from promote.engine.yamlfiles.envfiles import refuse_links
 
 JOURNAL_FILE_NAME = "promote-journal.json"
 PAUSE_ENV = "PROMOTE_TEST_PAUSE"

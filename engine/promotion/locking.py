@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.errors import LockTimeout
+from promote.engine.errors import LockTimeout
 
 LOCK_FILE_NAME = "promote.lock"
 DEFAULT_WAIT_SECONDS = 120.0

@@ -8,14 +8,14 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, UsageError
-from engine.interfaces import Source
-from engine.model import ArtifactRef, Change, Plan, TextEdit
-from engine.plugins import Plugins, guarded
-from engine.versions.imageref import name_matches
-from engine.versions.state import EnvState
-from engine.versions.versionsyntax import version_problem
-from engine.yamlfiles.envfiles import EnvFiles, refuse_links
+from promote.engine.errors import ConfigError, UsageError
+from promote.engine.interfaces import Source
+from promote.engine.model import ArtifactRef, Change, Plan, TextEdit
+from promote.engine.plugins import Plugins, guarded
+from promote.engine.versions.imageref import name_matches
+from promote.engine.versions.state import EnvState
+from promote.engine.versions.versionsyntax import version_problem
+from promote.engine.yamlfiles.envfiles import EnvFiles, refuse_links
 
 
 def make_plan(

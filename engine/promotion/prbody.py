@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.model import Environment, Plan, Verdict
-from engine.reconcile.rendering import object_file_name
-from engine.secrets import mask_secret
-from engine.session import Session
-from engine.versions.state import render_objects
-from engine.yamlfiles.yamlio import dump_all
+from promote.engine.model import Environment, Plan, Verdict
+from promote.engine.reconcile.rendering import object_file_name
+from promote.engine.secrets import mask_secret
+from promote.engine.session import Session
+from promote.engine.versions.state import render_objects
+from promote.engine.yamlfiles.yamlio import dump_all
 
 # GitHub refuses bodies over 65536 characters; the diff is cut well before that.
 MAX_DIFF_CHARACTERS = 40_000

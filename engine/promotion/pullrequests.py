@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import (
+from promote.engine.errors import (
     GateBlocked,
     PromoteError,
     PushFailed,
@@ -24,17 +24,17 @@ from engine.errors import (
     ScmError,
     UsageError,
 )
-from engine.gates.gating import blocking, evaluate_gates, gate_context
-from engine.interfaces import PullRequest, PullRequests, ReviewState
-from engine.model import Environment, Plan, Verdict
-from engine.promotion.landing import build_commit
-from engine.promotion.planner import make_plan
-from engine.promotion.prbody import pull_request_body, rendered_diff
-from engine.promotion.pushing import Remote
-from engine.promotion.trailers import ARTIFACT, FROM, ID, TO
-from engine.repository.scm import connect
-from engine.session import Session
-from engine.versions.state import EnvState, read_states
+from promote.engine.gates.gating import blocking, evaluate_gates, gate_context
+from promote.engine.interfaces import PullRequest, PullRequests, ReviewState
+from promote.engine.model import Environment, Plan, Verdict
+from promote.engine.promotion.landing import build_commit
+from promote.engine.promotion.planner import make_plan
+from promote.engine.promotion.prbody import pull_request_body, rendered_diff
+from promote.engine.promotion.pushing import Remote
+from promote.engine.promotion.trailers import ARTIFACT, FROM, ID, TO
+from promote.engine.repository.scm import connect
+from promote.engine.session import Session
+from promote.engine.versions.state import EnvState, read_states
 
 BRANCH_PREFIX = "promote/"
 

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.config.graphfile import DEFAULT_PUSH_ATTEMPTS
-from engine.errors import PushFailed, RepositoryError
-from engine.promotion.landing import build_commit
-from engine.session import Session
+from promote.engine.config.graphfile import DEFAULT_PUSH_ATTEMPTS
+from promote.engine.errors import PushFailed, RepositoryError
+from promote.engine.promotion.landing import build_commit
+from promote.engine.session import Session
 
 if TYPE_CHECKING:
-    from engine.promotion.hops import HopResult
+    from promote.engine.promotion.hops import HopResult
 
 _BACKOFF_SECONDS = 0.2
 _BACKOFF_CAP_SECONDS = 5.0

@@ -17,14 +17,20 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
-from engine.errors import RepositoryError, UsageError
-from engine.model import Plan
-from engine.promotion.hops import HopResult, PromoteOptions, Reporter, gate_and_land, ready_to_write
-from engine.promotion.planner import make_plan
-from engine.promotion.trailers import PromotionRecord, read_history
-from engine.repository.gitrepo import GitRepo
-from engine.session import Session
-from engine.versions.state import EnvState, read_state
+from promote.engine.errors import RepositoryError, UsageError
+from promote.engine.model import Plan
+from promote.engine.promotion.hops import (
+    HopResult,
+    PromoteOptions,
+    Reporter,
+    gate_and_land,
+    ready_to_write,
+)
+from promote.engine.promotion.planner import make_plan
+from promote.engine.promotion.trailers import PromotionRecord, read_history
+from promote.engine.repository.gitrepo import GitRepo
+from promote.engine.session import Session
+from promote.engine.versions.state import EnvState, read_state
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from engine.model import Plan, Verdict
-from engine.repository.gitrepo import CommitInfo, GitRepo
+from promote.engine.model import Plan, Verdict
+from promote.engine.repository.gitrepo import CommitInfo, GitRepo
 
 ID = "Promote-Id"
 FROM = "Promote-From"

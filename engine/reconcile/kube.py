@@ -20,7 +20,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from engine.errors import ConfigError, ReconcileError
+from promote.engine.errors import ConfigError, ReconcileError
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.errors import ConfigError
-from engine.reconcile.kube import KubeClient, KubeError, ResourceInfo
+from promote.engine.errors import ConfigError
+from promote.engine.reconcile.kube import KubeClient, KubeError, ResourceInfo
 
 LEASE = ResourceInfo("coordination.k8s.io/v1", "Lease", "leases", namespaced=True)
 DEFAULT_LEASE_NAME = "promote"

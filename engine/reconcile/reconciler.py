@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import PromoteError, ReconcileError, UsageError
-from engine.interfaces import DiffReport, ReconcileReport, Target, TargetContext, TargetStatus
-from engine.model import Environment
-from engine.secrets import scrub
-from engine.session import Session
-from engine.versions.state import render_objects
+from promote.engine.errors import PromoteError, ReconcileError, UsageError
+from promote.engine.interfaces import (
+    DiffReport,
+    ReconcileReport,
+    Target,
+    TargetContext,
+    TargetStatus,
+)
+from promote.engine.model import Environment
+from promote.engine.secrets import scrub
+from promote.engine.session import Session
+from promote.engine.versions.state import render_objects
 
 
 @dataclass(frozen=True)

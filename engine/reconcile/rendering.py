@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ReconcileError
-from engine.yamlfiles.yamlio import dump_all
+from promote.engine.errors import ReconcileError
+from promote.engine.yamlfiles.yamlio import dump_all
 
 
 def object_file_name(obj: dict[str, Any]) -> str:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.config.graphfile import find_config, find_repo_root
-from engine.errors import PromoteError
-from engine.interfaces import ReconcileReport
-from engine.model import Environment
-from engine.reconcile.reconciler import (
+from promote.engine.config.graphfile import find_config, find_repo_root
+from promote.engine.errors import PromoteError
+from promote.engine.interfaces import ReconcileReport
+from promote.engine.model import Environment
+from promote.engine.reconcile.reconciler import (
     Snapshot,
     diff_env,
     reconcile_env,
@@ -34,11 +34,11 @@ from engine.reconcile.reconciler import (
     targeted,
     tree_of,
 )
-from engine.repository.gitrepo import GitRepo
-from engine.session import Session, open_session
+from promote.engine.repository.gitrepo import GitRepo
+from promote.engine.session import Session, open_session
 
 if TYPE_CHECKING:
-    from engine.reconcile.leader import LeaseElector
+    from promote.engine.reconcile.leader import LeaseElector
 
 MAX_BACKOFF_SECONDS = 300.0
 WAIT_SLICE_SECONDS = 0.2  # how quickly a stop request is noticed while sleeping

@@ -20,8 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engine.errors import RepositoryError
-from engine.repository.gitrepo import GitRepo
+from promote.engine.errors import RepositoryError
+from promote.engine.repository.gitrepo import GitRepo
 
 PROMOTE_TRAILER_PREFIX = "promote-"
 

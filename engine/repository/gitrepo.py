@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import git
 
-from engine.errors import BranchMoved, PromoteError, RepositoryError
+from promote.engine.errors import BranchMoved, PromoteError, RepositoryError
 
 ZERO_OID = "0" * 40
 _RECORD = "\x1e"

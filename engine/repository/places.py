@@ -18,10 +18,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import ConfigError, Location, PromoteError, RepositoryError
-from engine.model import Environment
-from engine.repository import remotes
-from engine.repository.gitrepo import GitRepo
+from promote.engine.errors import ConfigError, Location, PromoteError, RepositoryError
+from promote.engine.model import Environment
+from promote.engine.repository import remotes
+from promote.engine.repository.gitrepo import GitRepo
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from engine.errors import RepositoryError
-from engine.repository.gitrepo import GitRepo, init_bare
+from promote.engine.errors import RepositoryError
+from promote.engine.repository.gitrepo import GitRepo, init_bare
 
 CACHE_DIR = Path("promote/repos")
 TRACKING = "refs/remotes/origin/{}"

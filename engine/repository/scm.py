@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from engine.errors import ScmError, UsageError
-from engine.interfaces import PullRequests
-from engine.session import Session
+from promote.engine.errors import ScmError, UsageError
+from promote.engine.interfaces import PullRequests
+from promote.engine.session import Session
 
 TIMEOUT_SECONDS = 30
 # git@github.com:acme/deploy.git, ssh://git@host:22/group/app.git, https://host/acme/deploy.git

@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
 
-from engine.errors import PromoteError
-from engine.model import ArtifactRef, Environment
-from engine.plugins import Plugins
-from engine.promotion.trailers import ARTIFACT, TO, ArtifactMove
-from engine.repository.gitrepo import CommitInfo, GitRepo
-from engine.versions.state import read_state, renderer_name
-from engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
-from engine.yamlfiles.yamlio import load_safe
+from promote.engine.errors import PromoteError
+from promote.engine.model import ArtifactRef, Environment
+from promote.engine.plugins import Plugins
+from promote.engine.promotion.trailers import ARTIFACT, TO, ArtifactMove
+from promote.engine.repository.gitrepo import CommitInfo, GitRepo
+from promote.engine.versions.state import read_state, renderer_name
+from promote.engine.yamlfiles.envfiles import KUSTOMIZATION_NAMES
+from promote.engine.yamlfiles.yamlio import load_safe
 
 # Renderers whose inputs we can list; for any other renderer every commit may change the result.
 PATH_AWARE_RENDERERS = ("kustomize", "plain")

@@ -10,11 +10,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from engine.config.graphfile import AUTO_RENDERER, default_renderer
-from engine.errors import PromoteError
-from engine.model import ArtifactRef, Environment, Pin
-from engine.plugins import Plugins, guarded
-from engine.yamlfiles.envfiles import EnvFiles
+from promote.engine.config.graphfile import AUTO_RENDERER, default_renderer
+from promote.engine.errors import PromoteError
+from promote.engine.model import ArtifactRef, Environment, Pin
+from promote.engine.plugins import Plugins, guarded
+from promote.engine.yamlfiles.envfiles import EnvFiles
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from engine.model import ArtifactRef
+from promote.engine.model import ArtifactRef
 
 MAX_LENGTH = 128  # a tag's limit in the OCI distribution spec; also a range's or a ref name's
 MAX_TOTAL_LENGTH = 256  # any version: `tag@digest`, or a marker's free scalar (bounded, one line)

@@ -11,9 +11,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from weakref import WeakValueDictionary
 
-from engine.errors import ConfigError
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.yamlfiles.yamlio import (
+from promote.engine.errors import ConfigError
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.yamlfiles.yamlio import (
     CommentedMap,
     CommentedSeq,
     LineIndex,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
-from engine.model import TextEdit
-from engine.yamlfiles.envfiles import EnvFiles
-from engine.yamlfiles.yamledit import append_block_item
-from engine.yamlfiles.yamlio import format_scalar
+from promote.engine.model import TextEdit
+from promote.engine.yamlfiles.envfiles import EnvFiles
+from promote.engine.yamlfiles.yamledit import append_block_item
+from promote.engine.yamlfiles.yamlio import format_scalar
 
 
 def patch_override(

@@ -3,10 +3,10 @@ not enough (an environment that inherits a pin gets a new override entry)."""
 
 from __future__ import annotations
 
-from engine.errors import ConfigError, Location
-from engine.model import TextEdit
-from engine.yamlfiles.envfiles import YamlDocument, YamlFile
-from engine.yamlfiles.yamlio import CommentedMap, CommentedSeq, LineIndex, format_scalar
+from promote.engine.errors import ConfigError, Location
+from promote.engine.model import TextEdit
+from promote.engine.yamlfiles.envfiles import YamlDocument, YamlFile
+from promote.engine.yamlfiles.yamlio import CommentedMap, CommentedSeq, LineIndex, format_scalar
 
 
 def insert_key_after(

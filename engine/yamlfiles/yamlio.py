@@ -29,9 +29,9 @@ from ruamel.yaml.scalarint import ScalarInt
 from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.util import LazyEval
 
-from engine.errors import ConfigError, Location
-from engine.yamlfiles.yamllimits import read_text, refuse_alias_bomb
-from engine.yamlfiles.yamlview import readable, tab_as_space
+from promote.engine.errors import ConfigError, Location
+from promote.engine.yamlfiles.yamllimits import read_text, refuse_alias_bomb
+from promote.engine.yamlfiles.yamlview import readable, tab_as_space
 
 __all__ = ["CommentedMap", "CommentedSeq", "ScalarSpan", "dump_json_compatible", "read_text"]
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, Location
+from promote.engine.errors import ConfigError, Location
 
 MAX_ALIAS_EXPANSION = 100_000  # nodes that aliases may add to a document, once expanded
 MAX_FILE_BYTES_ENV = "PROMOTE_MAX_FILE_BYTES"

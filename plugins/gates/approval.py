@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.interfaces import GateContext
-from engine.model import Outcome, Verdict
-from engine.plugins import hookimpl
+from promote.engine.interfaces import GateContext
+from promote.engine.model import Outcome, Verdict
+from promote.engine.plugins import hookimpl
 
 NAME = "approval"
 KEYS = ("required", "distinct_from_promoter", "approvers", "from", "signed", "keys")
@@ -45,7 +45,7 @@ class Approval:
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
         if (options or {}).get("from") == "pull_request":
             return self._from_reviews(context, options)
-        from engine.gates.approvals import approvals_of, count_approvals
+        from promote.engine.gates.approvals import approvals_of, count_approvals
 
         repo, tip, _root = context.where(context.dst.name)  # approvals are kept where DST lives
         approvals = approvals_of(repo, context.src.name, context.dst.name, context.plan_hash, tip)
@@ -59,8 +59,8 @@ class Approval:
         return Verdict(NAME, Outcome.PENDING, summary + hint, approvers=count.counted)
 
     def _from_reviews(self, context: GateContext, options: Any) -> Verdict:
-        from engine.gates.approvals import Approval as Given
-        from engine.gates.approvals import count_approvals
+        from promote.engine.gates.approvals import Approval as Given
+        from promote.engine.gates.approvals import count_approvals
 
         if context.pull_request is None or context.review_state is None:
             return Verdict(

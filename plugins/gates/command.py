@@ -21,10 +21,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from engine.config.durations import format_duration, parse_duration
-from engine.interfaces import GateContext
-from engine.model import Outcome, Verdict
-from engine.plugins import hookimpl
+from promote.engine.config.durations import format_duration, parse_duration
+from promote.engine.interfaces import GateContext
+from promote.engine.model import Outcome, Verdict
+from promote.engine.plugins import hookimpl
 
 NAME = "command"
 KEYS = ("run", "timeout", NAME)  # NAME: the entry itself when `timeout:` sits beside it

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.config.durations import format_duration, parse_duration
-from engine.interfaces import GateContext
-from engine.model import Outcome, Verdict
-from engine.plugins import hookimpl
+from promote.engine.config.durations import format_duration, parse_duration
+from promote.engine.interfaces import GateContext
+from promote.engine.model import Outcome, Verdict
+from promote.engine.plugins import hookimpl
 
 NAME = "soak"
 
@@ -26,7 +26,7 @@ class Soak:
         return None
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
-        from engine.versions.provenance import pinned_since
+        from promote.engine.versions.provenance import pinned_since
 
         required = parse_duration(options)
         if context.plugins is None:

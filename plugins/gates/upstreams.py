@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.interfaces import GateContext
-from engine.model import Outcome, Verdict
-from engine.plugins import hookimpl
+from promote.engine.interfaces import GateContext
+from promote.engine.model import Outcome, Verdict
+from promote.engine.plugins import hookimpl
 
 NAME = "upstreams"
 
@@ -23,7 +23,7 @@ class Upstreams:
         return None
 
     def evaluate(self, context: GateContext, options: Any) -> Verdict:
-        from engine.versions.provenance import environment_inputs, versions_at
+        from promote.engine.versions.provenance import environment_inputs, versions_at
 
         if context.plugins is None:
             raise RuntimeError("the upstreams gate needs the loaded plugins in its context")

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.interfaces import GateContext
-from engine.model import Outcome, Verdict
-from engine.plugins import hookimpl
+from promote.engine.interfaces import GateContext
+from promote.engine.model import Outcome, Verdict
+from promote.engine.plugins import hookimpl
 
 NAME = "window"
 KEYS = ("allow", "deny", "timezone")

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from engine.errors import ScmError
-from engine.interfaces import PullRequest, Review, ReviewState
-from engine.plugins import hookimpl
-from engine.repository.scm import request_json, require, token_from
+from promote.engine.errors import ScmError
+from promote.engine.interfaces import PullRequest, Review, ReviewState
+from promote.engine.plugins import hookimpl
+from promote.engine.repository.scm import request_json, require, token_from
 
 NAME = "github"
 DEFAULT_API_URL = "https://api.github.com"

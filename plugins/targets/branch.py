@@ -14,12 +14,18 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.errors import ConfigError, PromoteError
-from engine.interfaces import DiffReport, ObjectResult, ReconcileReport, TargetContext, TargetStatus
-from engine.plugins import hookimpl
-from engine.reconcile.rendering import rendered_files
-from engine.secrets import digest, mask_secret
-from engine.yamlfiles.yamlio import dump_all, load_safe
+from promote.engine.errors import ConfigError, PromoteError
+from promote.engine.interfaces import (
+    DiffReport,
+    ObjectResult,
+    ReconcileReport,
+    TargetContext,
+    TargetStatus,
+)
+from promote.engine.plugins import hookimpl
+from promote.engine.reconcile.rendering import rendered_files
+from promote.engine.secrets import digest, mask_secret
+from promote.engine.yamlfiles.yamlio import dump_all, load_safe
 
 OPTIONS = ("kind", "branch", "path")
 ENV_TRAILER = "Promote-Rendered-Env"

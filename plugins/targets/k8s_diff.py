@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from engine.secrets import mask_secret
-from engine.yamlfiles.yamlio import dump_all
-from plugins.targets.k8s_objects import ObjectRef
+from promote.engine.secrets import mask_secret
+from promote.engine.yamlfiles.yamlio import dump_all
+from promote.plugins.targets.k8s_objects import ObjectRef
 
 
 def object_diff(

@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import ReconcileError
-from engine.interfaces import DiffReport, ObjectResult, ReconcileReport, TargetContext
-from plugins.targets.k8s_diff import object_diff
-from plugins.targets.k8s_health import WORKLOAD_KINDS, health_of
-from plugins.targets.k8s_objects import (
+from promote.engine.errors import ReconcileError
+from promote.engine.interfaces import DiffReport, ObjectResult, ReconcileReport, TargetContext
+from promote.plugins.targets.k8s_diff import object_diff
+from promote.plugins.targets.k8s_health import WORKLOAD_KINDS, health_of
+from promote.plugins.targets.k8s_objects import (
     ENV_LABEL,
     ObjectRef,
     apply_rank,
@@ -31,8 +31,8 @@ from plugins.targets.k8s_objects import (
 )
 
 if TYPE_CHECKING:
-    from engine.reconcile.kube import KubeClient, ResourceInfo
-    from plugins.targets.kubernetes import KubeOptions
+    from promote.engine.reconcile.kube import KubeClient, ResourceInfo
+    from promote.plugins.targets.kubernetes import KubeOptions
 
 _CONFLICT_MANAGER = re.compile(r'conflict with "([^"]+)"')
 _POLL_SECONDS = (0.2, 0.5, 1.0, 2.0)
@@ -80,7 +80,7 @@ class Run:
     def _resolve(
         self, api_version: str, kind: str, crd_kinds: dict[tuple[str, str], ResourceInfo]
     ) -> tuple[ResourceInfo, bool]:
-        from engine.reconcile.kube import KubeError
+        from promote.engine.reconcile.kube import KubeError
 
         try:
             return self.kube.resource(api_version, kind), True
@@ -105,7 +105,7 @@ class Run:
         return live
 
     def _served(self, ref: ObjectRef) -> ResourceInfo | None:
-        from engine.reconcile.kube import KubeError
+        from promote.engine.reconcile.kube import KubeError
 
         try:
             return self.kube.resource(ref.api_version, ref.kind)
@@ -181,7 +181,7 @@ class Run:
     def _apply_all(
         self, items: list[Desired], report: ReconcileReport, failures: list[str]
     ) -> None:
-        from engine.reconcile.kube import KubeError
+        from promote.engine.reconcile.kube import KubeError
 
         for item in items:
             if self._in_sync(item):
@@ -200,7 +200,7 @@ class Run:
             self.changed.add(item.ref)
 
     def _apply_one(self, item: Desired) -> str:
-        from engine.reconcile.kube import KubeError
+        from promote.engine.reconcile.kube import KubeError
 
         dry_run = self.context.dry_run
         if dry_run and not self._server_can_dry_run(item):
@@ -243,7 +243,7 @@ class Run:
 
     def _wait_for_kinds(self) -> None:
         """After CRDs are applied, wait (bounded) until the cluster serves their kinds."""
-        from engine.reconcile.kube import KubeError
+        from promote.engine.reconcile.kube import KubeError
 
         pending = [d for d in self.desired if not d.served]
         deadline = time.monotonic() + min(self.options.timeout, 60.0)
@@ -338,7 +338,7 @@ def _explain(err: Any, options: KubeOptions) -> str:
 
 def _crd_kinds(objects: list[dict[str, Any]]) -> dict[tuple[str, str], ResourceInfo]:
     """Kinds that CRDs in this change define, so their objects resolve before the CRD exists."""
-    from engine.reconcile.kube import ResourceInfo
+    from promote.engine.reconcile.kube import ResourceInfo
 
     kinds: dict[tuple[str, str], ResourceInfo] = {}
     for obj in objects:

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.config.durations import parse_seconds
-from engine.errors import ConfigError, PromoteError
-from engine.interfaces import DiffReport, ReconcileReport, TargetContext, TargetStatus
-from engine.plugins import hookimpl
+from promote.engine.config.durations import parse_seconds
+from promote.engine.errors import ConfigError, PromoteError
+from promote.engine.interfaces import DiffReport, ReconcileReport, TargetContext, TargetStatus
+from promote.engine.plugins import hookimpl
 
 if TYPE_CHECKING:
-    from engine.reconcile.kube import KubeClient
+    from promote.engine.reconcile.kube import KubeClient
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -90,7 +90,9 @@ def options_problem(options: Mapping[str, Any]) -> str | None:
 
 @contextmanager
 def connected(options: KubeOptions) -> Iterator[KubeClient]:
-    from engine.reconcile.kube import connect  # lazily: the kubernetes client is heavy to import
+    from promote.engine.reconcile.kube import (
+        connect,  # lazily: the kubernetes client is heavy to import
+    )
 
     kube = connect(
         kubeconfig=options.kubeconfig,
@@ -113,7 +115,7 @@ class KubernetesTarget:
         return options_problem(options)
 
     def apply(self, context: TargetContext) -> ReconcileReport:
-        from plugins.targets.k8s_run import Run
+        from promote.plugins.targets.k8s_run import Run
 
         options = parse_options(context.options)
         with connected(options) as kube:
@@ -123,7 +125,7 @@ class KubernetesTarget:
                 self.last_request_count = kube.request_count
 
     def diff(self, context: TargetContext) -> DiffReport:
-        from plugins.targets.k8s_run import Run
+        from promote.plugins.targets.k8s_run import Run
 
         options = parse_options(context.options)
         with connected(options) as kube:
@@ -133,7 +135,7 @@ class KubernetesTarget:
                 self.last_request_count = kube.request_count
 
     def status(self, context: TargetContext) -> TargetStatus:
-        from plugins.targets.k8s_run import Run
+        from promote.plugins.targets.k8s_run import Run
 
         try:
             options = parse_options(context.options)

@@ -184,7 +184,7 @@ def test_missing_graph_file(tmp_path, cli):
 
 @pytest.fixture
 def failing_plugin(monkeypatch):
-    from engine import plugins
+    from promote.engine import plugins
     from tests.plugins import failing_plugin as module
 
     monkeypatch.setattr(plugins, "DEFAULT_PLUGINS", (*plugins.DEFAULT_PLUGINS, module.__name__))

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from engine import plugins as plugin_module
-from engine.errors import PluginError
-from engine.model import Environment, Outcome, Verdict
-from engine.plugins import hookimpl, load_plugins, make_plugin_manager
+from promote.engine import plugins as plugin_module
+from promote.engine.errors import PluginError
+from promote.engine.model import Environment, Outcome, Verdict
+from promote.engine.plugins import hookimpl, load_plugins, make_plugin_manager
 
 
 def test_every_built_in_is_registered_under_its_module_name():
@@ -25,7 +25,7 @@ def test_registries_hold_what_the_built_ins_register():
         loaded.sources.names()
     )
     assert {"plain", "kustomize"} <= set(loaded.renderers.names())
-    assert loaded.sources.plugin_of("flux") == "plugins.flux"
+    assert loaded.sources.plugin_of("flux") == "promote.plugins.flux"
 
 
 class Recorder:
@@ -40,7 +40,7 @@ class Recorder:
 
     @hookimpl
     def promote_register_renderers(self, register):
-        from plugins.renderers import Plain
+        from promote.plugins.renderers import Plain
 
         register("copy-of-plain", Plain())
 
@@ -144,7 +144,7 @@ def test_a_name_registered_twice_names_both_plugins():
     pm.register(Clash(), name="clash")
     with pytest.raises(PluginError, match="'plain' registered twice") as info:
         _ = plugin_module.Plugins(pm).renderers
-    assert "clash" in str(info.value) and "plugins.renderers" in str(info.value)
+    assert "clash" in str(info.value) and "promote.plugins.renderers" in str(info.value)
 
 
 def test_unknown_hook_in_a_plugin_is_refused(monkeypatch):
@@ -183,8 +183,8 @@ def test_promote_plugins_lists_plugins_hooks_and_registrations(cli, tmp_path):
     result = cli(tmp_path, "plugins", "--output", "json")
     assert result.exit_code == 0, result.stderr
     by_name = {p["name"]: p for p in result.json()["plugins"]}
-    assert "source flux" in by_name["plugins.flux"]["registers"]
-    assert by_name["plugins.renderers"]["hooks"] == ["promote_register_renderers"]
+    assert "source flux" in by_name["promote.plugins.flux"]["registers"]
+    assert by_name["promote.plugins.renderers"]["hooks"] == ["promote_register_renderers"]
     assert all(p["version"] for p in by_name.values())
 
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -86,7 +87,7 @@ def test_init_and_a_promotion_work_from_a_wheel_install(tmp_path):
         [venv / "bin" / "promote", *args], cwd=cwd, env=env, capture_output=True, text=True
     )
     where = subprocess.run(
-        [venv / "bin" / "python", "-c", "import engine; print(engine.__file__)"],
+        [venv / "bin" / "python", "-c", "import promote.engine as e; print(e.__file__)"],
         cwd=work,
         env=env,
         capture_output=True,
@@ -117,6 +118,20 @@ def test_init_and_a_promotion_work_from_a_wheel_install(tmp_path):
     assert git(repo, "status", "--porcelain") == ""
 
 
+@pytest.mark.packaging
+def test_the_wheel_installs_everything_under_one_promote_package(tmp_path):
+    """`engine` and `plugins` are common words: top-level packages of those names would clash
+    with other distributions in the same site-packages."""
+    with zipfile.ZipFile(_build_wheel(tmp_path)) as wheel:
+        tops = {name.split("/", 1)[0] for name in wheel.namelist()}
+        names = set(wheel.namelist())
+    assert {top for top in tops if not top.endswith(".dist-info")} == {"promote"}
+    assert "promote/__init__.py" not in names  # a namespace: `promote.*` plugins can join it
+    assert "promote/engine/schema/graph.schema.json" in names
+    assert "promote/engine/example/graph.yaml" in names
+    assert "promote/plugins/gates/soak.py" in names
+
+
 def _images(path: Path) -> dict[str, str]:
     found = {}
     for obj in kustomize_build(path):
@@ -135,7 +150,7 @@ ENVIRONMENTS = ("int", "qa", "uat", "prod")
 
 
 def _scaffolded(tmp_path: Path, layout: str) -> tuple[Path, dict[str, dict]]:
-    from engine.scaffold import scaffold
+    from promote.engine.scaffold import scaffold
 
     root = scaffold(tmp_path / "shop", layout).root
     graph = yaml.safe_load((root / "environments/graph.yaml").read_text(encoding="utf-8"))

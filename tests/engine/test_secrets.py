@@ -1,7 +1,7 @@
 import base64
 import hashlib
 
-from engine.secrets import digest, mask_secret, scrub
+from promote.engine.secrets import digest, mask_secret, scrub
 
 
 def _expected(value: bytes) -> str:

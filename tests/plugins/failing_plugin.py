@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from engine.model import ArtifactRef, Pin, TextEdit
-from engine.plugins import hookimpl
+from promote.engine.model import ArtifactRef, Pin, TextEdit
+from promote.engine.plugins import hookimpl
 
 MODE = {"value": "plan"}  # which failure to produce; tests set it
 
@@ -23,7 +23,7 @@ class BreaksYaml:
     def pins(self, document: Any) -> Iterable[Pin]:
         if MODE["value"] != "break-yaml":
             return []
-        from plugins.markers import Markers
+        from promote.plugins.markers import Markers
 
         return [
             Pin(pin.ref, pin.version, pin.file, pin.line, pin.column, "breaks-yaml", _broken(pin))

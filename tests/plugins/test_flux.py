@@ -11,10 +11,10 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from engine.plugins import load_plugins
-from engine.versions.state import read_pins
-from engine.yamlfiles.envfiles import EnvFiles
-from plugins.flux import Flux
+from promote.engine.plugins import load_plugins
+from promote.engine.versions.state import read_pins
+from promote.engine.yamlfiles.envfiles import EnvFiles
+from promote.plugins.flux import Flux
 from tests.gated import commit_at, graph, verdicts
 from tests.helpers import git, kustomize_build, write_tree
 from tests.plugins.test_sources import rewrite

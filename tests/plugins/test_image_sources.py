@@ -8,11 +8,11 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 
-from engine.model import ArtifactRef
-from engine.plugins import load_plugins
-from engine.promotion.planner import apply_edits
-from engine.yamlfiles.envfiles import EnvFiles
-from plugins.kustomize_images import KustomizeImages
+from promote.engine.model import ArtifactRef
+from promote.engine.plugins import load_plugins
+from promote.engine.promotion.planner import apply_edits
+from promote.engine.yamlfiles.envfiles import EnvFiles
+from promote.plugins.kustomize_images import KustomizeImages
 from tests.plugins.test_sources import pins_in, rewrite
 
 NGINX = ArtifactRef("image", "docker.io/library/nginx")

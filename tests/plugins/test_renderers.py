@@ -4,9 +4,9 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from engine.errors import RenderError
-from engine.model import Environment
-from plugins import renderers
+from promote.engine.errors import RenderError
+from promote.engine.model import Environment
+from promote.plugins import renderers
 from tests.helpers import kustomize_build, write_tree
 
 

@@ -6,11 +6,11 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from engine.model import ArtifactRef
-from engine.plugins import load_plugins
-from engine.promotion.planner import apply_edits
-from engine.versions.state import read_pins
-from engine.yamlfiles.envfiles import EnvFiles
+from promote.engine.model import ArtifactRef
+from promote.engine.plugins import load_plugins
+from promote.engine.promotion.planner import apply_edits
+from promote.engine.versions.state import read_pins
+from promote.engine.yamlfiles.envfiles import EnvFiles
 from tests.helpers import write_tree
 
 

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from engine import plugins as plugin_module
-from engine.plugins import hookimpl
+from promote.engine import plugins as plugin_module
+from promote.engine.plugins import hookimpl
 from tests.gated import trailers
 from tests.helpers import commit_count, git
 

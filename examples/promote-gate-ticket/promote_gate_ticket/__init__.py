@@ -17,7 +17,7 @@ from typing import Any
 
 import pluggy
 
-from engine.model import Outcome, Verdict
+from promote.engine.model import Outcome, Verdict
 
 hookimpl = pluggy.HookimplMarker("promote")  # the project name of promote's hooks
 

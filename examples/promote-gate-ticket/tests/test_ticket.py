@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from promote_gate_ticket import TicketGate, ticket_state
 
-from engine.model import Outcome
+from promote.engine.model import Outcome
 
 STATES = {"CHG-1": "approved", "CHG-2": "waiting for CAB"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from engine import __version__
-from engine.cli.app import app
+from promote.engine import __version__
+from promote.engine.cli.app import app
 from tests.helpers import git
 
 DOCS = Path(__file__).parents[3] / "docs/configuration.md"

@@ -13,7 +13,7 @@ from tests.helpers import git, kustomize_build
 def test_help_does_not_import_kubernetes_or_the_engine_core():
     code = (
         "import sys\n"
-        "from engine.cli.app import main\n"
+        "from promote.engine.cli.app import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
         "heavy = [m for m in ('kubernetes', 'git', 'networkx', 'ruamel.yaml', 'jsonschema')"
         " if m in sys.modules]\n"
@@ -28,7 +28,7 @@ def test_console_script_runs_a_promotion_end_to_end(tmp_path):
     """The installed `promote` entry point, in a subprocess, as the README's first command does."""
     env = {**os.environ, "PROMOTE_DISABLE_PLUGIN_AUTOLOAD": "1"}
     run = lambda *args, cwd=tmp_path: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", "from engine.cli.app import main; main()", *args],
+        [sys.executable, "-c", "from promote.engine.cli.app import main; main()", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from engine.config.graphfile import find_config, graph_schema
+from promote.engine.config.graphfile import find_config, graph_schema
 from tests.helpers import write_tree
 
 GRAPH = "environments:\n  qa: {path: envs/qa}\n  prod: {path: envs/prod, from: qa}\n"

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.config.durations import format_duration, parse_duration
+from promote.engine.config.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -46,14 +46,14 @@ def test_format_duration(delta, expected):
     [(90, 90.0), ("90", 90.0), ("1m30s", 90.0), ("0.5s", 0.5), ("500ms", 0.5), ("2h", 7200.0)],
 )
 def test_parse_seconds(value, seconds):
-    from engine.config.durations import parse_seconds
+    from promote.engine.config.durations import parse_seconds
 
     assert parse_seconds(value) == seconds
 
 
 @pytest.mark.parametrize("value", ["", "soon", "5 minutes", -1, True, None, "1h-5m"])
 def test_parse_seconds_refuses(value):
-    from engine.config.durations import parse_seconds
+    from promote.engine.config.durations import parse_seconds
 
     with pytest.raises(ValueError):
         parse_seconds(value)

@@ -4,10 +4,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from engine.config.graph import PromotionGraph
-from engine.config.graphfile import GraphConfig
-from engine.errors import ConfigError, UsageError
-from engine.model import Environment
+from promote.engine.config.graph import PromotionGraph
+from promote.engine.config.graphfile import GraphConfig
+from promote.engine.errors import ConfigError, UsageError
+from promote.engine.model import Environment
 
 
 def graph(**upstreams: list[str]) -> PromotionGraph:

@@ -14,7 +14,7 @@ FILES = {"environments/graph.yaml": GRAPH, "envs/qa/a.yaml": "", "envs/prod/a.ya
 # Runs `promote ARGS` in a fresh interpreter and says whether it imported these packages.
 IMPORTED = """
 import sys
-from engine.cli.app import main
+from promote.engine.cli.app import main
 try:
     main(sys.argv[1:])
 except SystemExit as exit:

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from engine.gates.approvals import approvals_of
-from engine.repository.gitrepo import GitRepo
+from promote.engine.gates.approvals import approvals_of
+from promote.engine.repository.gitrepo import GitRepo
 from tests.gated import DEPLOYMENT, commit_at, verdicts
 from tests.helpers import commit_count, git
 

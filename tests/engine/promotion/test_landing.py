@@ -184,7 +184,7 @@ def test_a_held_lock_makes_a_promotion_wait_then_fail_naming_the_holder(example_
             sys.executable,
             "-c",
             "import sys, time\nfrom pathlib import Path\n"
-            "from engine.promotion.locking import repository_lock\n"
+            "from promote.engine.promotion.locking import repository_lock\n"
             "with repository_lock(Path(sys.argv[1])):\n"
             "    print('held', flush=True)\n    time.sleep(30)",
             str(example_repo / ".git"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
-from engine.model import ArtifactRef, Change, Plan
-from engine.promotion.trailers import message, read_history
-from engine.repository.gitrepo import GitRepo
+from promote.engine.model import ArtifactRef, Change, Plan
+from promote.engine.promotion.trailers import message, read_history
+from promote.engine.repository.gitrepo import GitRepo
 from tests.helpers import git
 
 # Flux ref versions carry their key and may hold spaces inside the value.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ConfigError
-from engine.reconcile.kube import KubeError, connect
+from promote.engine.errors import ConfigError
+from promote.engine.reconcile.kube import KubeError, connect
 from tests.fake_k8s import FakeApiServer
 from tests.helpers import loads_kubernetes
 
@@ -90,13 +90,13 @@ def test_api_errors_are_translated(
 
 def test_cli_help_and_plugin_loading_do_not_import_kubernetes() -> None:
     code = (
-        "from engine.plugins import load_plugins\n"
+        "from promote.engine.plugins import load_plugins\n"
         "load_plugins(autoload=False).targets.get('kubernetes')\n"
-        "from engine.cli.app import main\n"
+        "from promote.engine.cli.app import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
     )
     assert not loads_kubernetes(code)
-    assert loads_kubernetes("import engine.reconcile.kube")  # the probe itself can tell
+    assert loads_kubernetes("import promote.engine.reconcile.kube")  # the probe itself can tell
 
 
 def test_create_and_replace_are_compare_and_swap(fake_k8s: FakeApiServer, fake_kubeconfig: Path):

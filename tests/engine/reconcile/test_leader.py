@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from engine.errors import ConfigError
-from engine.reconcile.kube import KubeClient, connect
-from engine.reconcile.leader import LEASE, LeaseElector
-from engine.reconcile.watch import Watcher
+from promote.engine.errors import ConfigError
+from promote.engine.reconcile.kube import KubeClient, connect
+from promote.engine.reconcile.leader import LEASE, LeaseElector
+from promote.engine.reconcile.watch import Watcher
 from tests.fake_k8s import FakeApiServer
 from tests.helpers import loads_kubernetes
 from tests.reconcile_helpers import memory_target, set_target, stop, watching  # noqa: F401
@@ -350,7 +350,7 @@ def test_bad_leader_election_flags_exit_2_and_change_nothing(
 
 
 def test_non_leader_paths_do_not_import_kubernetes() -> None:
-    code = "import engine.reconcile.watch, engine.cli.reconcile_cmd\n"
+    code = "import promote.engine.reconcile.watch, promote.engine.cli.reconcile_cmd\n"
     assert not loads_kubernetes(code)
 
 

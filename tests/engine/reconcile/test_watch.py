@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.reconcile.watch import Backoff, Watcher
+from promote.engine.reconcile.watch import Backoff, Watcher
 from tests.helpers import git
 from tests.reconcile_helpers import memory_target, set_target, stop, watching  # noqa: F401
 

@@ -118,8 +118,8 @@ def test_an_approval_of_a_plan_read_from_a_moved_submodule_is_refused(superproje
 
 
 def test_a_staged_tree_never_turns_a_link_into_a_file(tmp_path):
-    from engine.errors import RepositoryError
-    from engine.repository.gitrepo import GitRepo
+    from promote.engine.errors import RepositoryError
+    from promote.engine.repository.gitrepo import GitRepo
 
     root = tmp_path / "repo"
     write_tree(root, {"envs/shared.yaml": "a: 1\n"})

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from engine.repository.gitrepo import GitRepo
+from promote.engine.repository.gitrepo import GitRepo
 from tests.helpers import git, sign_with, ssh_signing_key
 
 

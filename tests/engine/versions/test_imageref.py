@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.versions.imageref import ImageRef, familiar_name, name_matches, normalize_name
+from promote.engine.versions.imageref import ImageRef, familiar_name, name_matches, normalize_name
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

@@ -8,9 +8,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from engine.model import ArtifactRef, Environment, Pin
-from engine.versions.state import EnvState
-from engine.yamlfiles.envfiles import EnvFiles
+from promote.engine.model import ArtifactRef, Environment, Pin
+from promote.engine.versions.state import EnvState
+from promote.engine.yamlfiles.envfiles import EnvFiles
 
 PIN_REFS = [
     ArtifactRef("image", "ghcr.io/acme/web"),

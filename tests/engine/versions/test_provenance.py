@@ -1,11 +1,11 @@
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from engine.model import ArtifactRef
-from engine.plugins import load_plugins
-from engine.repository.gitrepo import GitRepo
-from engine.session import open_session
-from engine.versions.provenance import environment_inputs, pinned_since, versions_at
+from promote.engine.model import ArtifactRef
+from promote.engine.plugins import load_plugins
+from promote.engine.repository.gitrepo import GitRepo
+from promote.engine.session import open_session
+from promote.engine.versions.provenance import environment_inputs, pinned_since, versions_at
 from tests.gated import env_git
 from tests.helpers import git
 
@@ -83,7 +83,7 @@ def _hand_commit(repo, message: str, hour: int) -> str:
 
 def _counting_renders(monkeypatch) -> list[str]:
     """The revisions rendered by the search, in the order asked."""
-    from engine.versions import provenance
+    from promote.engine.versions import provenance
 
     rendered: list[str] = []
     original = provenance.versions_at

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.versions.versioning import is_downgrade
+from promote.engine.versions.versioning import is_downgrade
 
 
 @pytest.mark.parametrize(

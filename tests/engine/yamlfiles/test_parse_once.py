@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from engine.yamlfiles.yamlio import load_round_trip, plain_copy
+from promote.engine.yamlfiles.yamlio import load_round_trip, plain_copy
 from tests.helpers import git
 
 DATA = Path(__file__).parents[2] / "data"

@@ -1,6 +1,6 @@
 """A gate plugin whose gate raises, loaded by tests as if it were installed."""
 
-from engine.plugins import hookimpl
+from promote.engine.plugins import hookimpl
 
 
 class Exploding:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import engine.plugins
+import promote.engine.plugins
 from tests import processes
 from tests.engine.gates.test_approvals import as_user
 from tests.gated import trailers, verdicts
@@ -22,8 +22,8 @@ MANY = """\
 
 @pytest.fixture
 def with_exploding_gate(monkeypatch):
-    plugins = (*engine.plugins.DEFAULT_PLUGINS, "tests.plugins.gates.exploding")
-    monkeypatch.setattr(engine.plugins, "DEFAULT_PLUGINS", plugins)
+    plugins = (*promote.engine.plugins.DEFAULT_PLUGINS, "tests.plugins.gates.exploding")
+    monkeypatch.setattr(promote.engine.plugins, "DEFAULT_PLUGINS", plugins)
 
 
 def test_every_verdict_is_shown_not_only_the_first_failure(gated_repo, cli):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from engine.config.durations import format_duration
+from promote.engine.config.durations import format_duration
 from tests.gated import DEPLOYMENT, commit_at, graph, trailers, verdicts
 from tests.helpers import commit_count, git
 

@@ -47,6 +47,11 @@ def no_plugins_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             link = site / entry.name
             if not (link.exists() or link.is_symlink() or _is_promote_plugin(entry)):
                 link.symlink_to(entry)
+    # Without `site`, the editable install's import hook never runs: the checkout's packages are
+    # linked in under the names they are installed as.
+    (site / "promote").mkdir(exist_ok=True)
+    for package in ("engine", "plugins"):
+        (site / "promote" / package).symlink_to(WORKTREE / package)
     return site
 
 
@@ -56,8 +61,8 @@ def _is_promote_plugin(entry: Path) -> bool:
 
 
 def isolated(site: Path, base: Path, **env: str) -> dict[str, str]:
-    """The environment of a child `python -S`: `site` (a test's install), the worktree, `base`."""
-    path = os.pathsep.join(str(p) for p in (site, WORKTREE, base))
+    """The environment of a child `python -S`: `site` (a test's install), then `base`."""
+    path = os.pathsep.join(str(p) for p in (site, base))
     return {**os.environ, "PYTHONPATH": path, **env}
 
 
@@ -67,7 +72,7 @@ def promote(no_plugins_site: Path):
         environment = isolated(site, no_plugins_site, **env)
         environment.pop("PROMOTE_DISABLE_PLUGIN_AUTOLOAD", None)  # these tests are about autoload
         return subprocess.run(
-            [sys.executable, "-S", "-c", "from engine.cli.app import main; main()", *args],
+            [sys.executable, "-S", "-c", "from promote.engine.cli.app import main; main()", *args],
             cwd=cwd, env=environment, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from plugins.gates.window import parse_entry
+from promote.plugins.gates.window import parse_entry
 from tests.gated import verdicts
 from tests.helpers import commit_count
 

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from engine.errors import ScmError, UsageError
-from engine.interfaces import PullRequests
-from engine.plugins import hookimpl, load_plugins
-from engine.registry import Registry
+from promote.engine.errors import ScmError, UsageError
+from promote.engine.interfaces import PullRequests
+from promote.engine.plugins import hookimpl, load_plugins
+from promote.engine.registry import Registry
 from tests.fake_scm import TOKEN, FakeScm
 from tests.helpers import git
 
@@ -29,7 +29,7 @@ def host(request, pr_repo) -> tuple[FakeScm, PullRequests, str]:
 def test_the_built_in_hosts_are_registered_through_promote_register_scms():
     plugins = load_plugins(autoload=False)
     assert plugins.scms.names() == ["github", "gitlab"]
-    assert plugins.scms.plugin_of("github") == "plugins.scm.github"
+    assert plugins.scms.plugin_of("github") == "promote.plugins.scm.github"
 
 
 def test_a_third_party_host_registers_like_the_built_ins():
@@ -112,7 +112,7 @@ def test_a_missing_repository_or_token_is_a_usage_error(monkeypatch, pr_repo):
     ],
 )
 def test_the_host_is_recognised_from_the_remote_url(url, expected):
-    from engine.repository.scm import host_and_path
+    from promote.engine.repository.scm import host_and_path
 
     plugins = load_plugins(autoload=False)
     host, path = host_and_path(url)
@@ -135,5 +135,5 @@ def test_promote_plugins_shows_the_code_hosts(cli, tmp_path):
     result = cli(tmp_path, "plugins", "--output", "json")
     assert result.exit_code == 0, result.stderr
     registers = {p["name"]: p["registers"] for p in result.json()["plugins"]}
-    assert registers["plugins.scm.github"] == ["scm github"]
-    assert registers["plugins.scm.gitlab"] == ["scm gitlab"]
+    assert registers["promote.plugins.scm.github"] == ["scm github"]
+    assert registers["promote.plugins.scm.gitlab"] == ["scm gitlab"]

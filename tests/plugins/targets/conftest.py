@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from engine.interfaces import DiffReport, ReconcileReport, TargetContext
-from engine.model import Environment
-from engine.repository.gitrepo import GitRepo
-from plugins.renderers import Plain
-from plugins.targets.kubernetes import KubernetesTarget
+from promote.engine.interfaces import DiffReport, ReconcileReport, TargetContext
+from promote.engine.model import Environment
+from promote.engine.repository.gitrepo import GitRepo
+from promote.plugins.renderers import Plain
+from promote.plugins.targets.kubernetes import KubernetesTarget
 from tests.fake_k8s import FakeApiServer
 from tests.helpers import git, write_tree
 from tests.plugins.targets.kube_cluster import FakeCluster, RealCluster, real_kubeconfig

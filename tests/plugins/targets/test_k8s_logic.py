@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from engine.secrets import digest
-from plugins.targets.k8s_diff import object_diff
-from plugins.targets.k8s_health import health_of
-from plugins.targets.k8s_objects import (
+from promote.engine.secrets import digest
+from promote.plugins.targets.k8s_diff import object_diff
+from promote.plugins.targets.k8s_health import health_of
+from promote.plugins.targets.k8s_objects import (
     ENV_LABEL,
     ObjectRef,
     apply_rank,
@@ -22,7 +22,7 @@ from plugins.targets.k8s_objects import (
     project,
     read_inventory,
 )
-from plugins.targets.kubernetes import KubernetesTarget, parse_duration
+from promote.plugins.targets.kubernetes import KubernetesTarget, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ConfigError, ReconcileError
-from plugins.targets.k8s_objects import ENV_LABEL, PRUNE_ANNOTATION, read_inventory
+from promote.engine.errors import ConfigError, ReconcileError
+from promote.plugins.targets.k8s_objects import ENV_LABEL, PRUNE_ANNOTATION, read_inventory
 from tests.plugins.targets.conftest import Scenario, configmap, deployment
 
 ScenarioFactory = Callable[..., Scenario]
