@@ -86,6 +86,10 @@ class GateContext:
 
 
 class Gate(Protocol):
+    """A gate may also define `check_placement(options, env, environments) -> str | None`: a
+    problem with where it is configured (`env`, the environment whose `gates:` or `verify:`
+    list it is in), checked with the graph file like `check_options`."""
+
     def check_options(self, options: Any) -> str | None:
         """A one-line problem with the options from the graph file, or None when they are valid."""
 
@@ -149,8 +153,25 @@ class TargetStatus:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class AgentObservation:
+    """What an environment's agent (Flux, Argo CD, promote's target) reports right now."""
+
+    what: str  # "Kustomization flux-system/apps"
+    revision: str | None  # the revision it applied, as it says it ("main@sha1:0a1b…")
+    healthy: bool  # Ready=True / Healthy and Synced / workloads rolled out
+    failed: bool  # reports a failure of its last attempt (not merely still progressing)
+    message: str  # its own words: "Ready=False: HealthCheckFailed: …"
+    since: datetime | None = None  # when it reached this state (Ready's lastTransitionTime…)
+    attempted: str | None = None  # the revision its last attempt was at (failures are about it)
+    detail: str = ""  # its longer message (the condition's or the health's `message`)
+
+
 class Target(Protocol):
-    """Applies an environment's rendered objects somewhere (a cluster, a branch)."""
+    """Applies an environment's rendered objects somewhere (a cluster, a branch).
+
+    A target may also define `observe(env, options) -> AgentObservation` for environments
+    whose `agent: {kind: promote}` names it (the kubernetes target does)."""
 
     def check_options(self, options: Mapping[str, Any]) -> str | None:
         """A one-line problem with the environment's `target:` mapping, or None."""

@@ -10,7 +10,8 @@ from typing import Any
 
 from promote.engine.errors import Location
 
-NOTIFY_EVENTS = ("promoted", "blocked", "rollback")
+NOTIFY_EVENTS = ("promoted", "blocked", "rollback", "verification")
+AGENT_KINDS = ("flux", "argocd", "promote")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,36 @@ class WebhookSpec:
     events: tuple[str, ...] = NOTIFY_EVENTS
     timeout: float = 5.0
     location: Location | None = None
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """An environment's `cluster:`: which kubeconfig context its agent runs in (None: the
+    current context of $KUBECONFIG or ~/.kube/config, as kubectl would)."""
+
+    context: str | None = None
+    kubeconfig: str | None = None
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """An environment's `agent:`: what reconciles it, read by the health gates and `--wait`.
+
+    flux: a Kustomization or HelmRelease (`resource`) named `name` in `namespace`; argocd: the
+    Application `name` in `namespace`; promote: its own `target: {kind: kubernetes}`."""
+
+    kind: str  # one of AGENT_KINDS
+    resource: str | None = None  # "Kustomization" | "HelmRelease" | "Application" | None
+    name: str | None = None
+    namespace: str | None = None
+    location: Location | None = None
+
+    def describe(self) -> str:
+        """`Kustomization flux-system/apps`, `Application argocd/shop`, `promote target`."""
+        if self.resource is None:
+            return "promote's kubernetes target"
+        return f"{self.resource} {self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -46,6 +77,9 @@ class Environment:
     location: Location | None = None
     rollback_skips: tuple[str, ...] = ()  # gates a rollback does not evaluate (`rollback_skips:`)
     notify: tuple[WebhookSpec, ...] = ()  # `notify:` webhooks (plugins.webhook)
+    cluster: ClusterSpec | None = None  # `cluster:`: where its agent runs
+    agent: AgentSpec | None = None  # `agent:`: what reconciles it (health gates, --wait)
+    verify: tuple[GateSpec, ...] = ()  # `verify:` gates run once a promotion is healthy
     # Where the tree lives (engine.repository.places): another branch of this repository,
     # another repository, or (both None) the checked-out branch.
     branch: str | None = None

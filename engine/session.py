@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promote.engine.config.graph import PromotionGraph
 from promote.engine.config.graphfile import AUTO_RENDERER, GraphConfig, find_config, load_config
 from promote.engine.errors import ConfigError, PluginError
-from promote.engine.model import Environment
+from promote.engine.model import Environment, GateSpec
 from promote.engine.plugins import Plugins, load_plugins
 from promote.engine.repository.gitrepo import GitRepo
 from promote.engine.repository.places import Places, refuse_shared_trees
+
+if TYPE_CHECKING:
+    from promote.engine.interfaces import Gate
 
 
 @dataclass
@@ -58,11 +62,11 @@ def check_plugin_names(graph: PromotionGraph, plugins: Plugins) -> None:
     for env in graph:
         if env.renderer != AUTO_RENDERER:
             _known(plugins.renderers, env.renderer, f"environment {env.name!r}: renderer", env)
-        for spec in env.gates:
+        for spec in (*env.gates, *env.verify):
             gate = _known(
                 plugins.gates, spec.name, f"environment {env.name!r}: gate", env, spec.location
             )
-            problem = gate.check_options(spec.options)
+            problem = gate.check_options(spec.options) or _placement(gate, spec, env, graph)
             if problem:
                 raise ConfigError(
                     f"gate {spec.name!r}: {problem}", location=spec.location or env.location
@@ -76,6 +80,15 @@ def check_plugin_names(graph: PromotionGraph, plugins: Plugins) -> None:
                 raise ConfigError(
                     f"target {env.target['kind']!r}: {problem}", location=env.location
                 )
+
+
+def _placement(gate: Gate, spec: GateSpec, env: Environment, graph: PromotionGraph) -> str | None:
+    """A gate may also check what it needs from the graph (the `healthy` gate: an `agent:` on
+    every upstream) through an optional `check_placement(options, env, environments)`."""
+    check = getattr(gate, "check_placement", None)
+    if check is None:
+        return None
+    return check(spec.options, env, graph.environments)
 
 
 def check_scm_settings(config: GraphConfig, plugins: Plugins) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from promote.engine.config import validated
+from promote.engine.config.agents import parse_agent, parse_cluster
 from promote.engine.config.durations import parse_seconds
 from promote.engine.errors import ConfigError, Location, UsageError
 from promote.engine.model import NOTIFY_EVENTS, Environment, GateSpec, WebhookSpec
@@ -174,6 +175,7 @@ def _environment(
     # Another tree's files are only read once it is fetched: its renderer is chosen then.
     renderer = AUTO_RENDERER if elsewhere else default_renderer(repo_root / path)
     gates = _gates(node, shown)
+    cluster = parse_cluster(node)
     return Environment(
         name=name,
         path=path,
@@ -182,6 +184,9 @@ def _environment(
         gates=gates,
         rollback_skips=_rollback_skips(node, gates, shown),
         notify=_notify(node, shown),
+        cluster=cluster,
+        agent=parse_agent(node, cluster, lambda steps: _locate(node, steps, shown)),
+        verify=_gates(node, shown, "verify"),
         target=dump_json_compatible(node["target"]) if "target" in node else None,
         labels=dict(node.get("labels", {})),
         allow_force=bool(node.get("allow_force", True)),
@@ -265,8 +270,8 @@ def _notify(node: CommentedMap, shown: str) -> tuple[WebhookSpec, ...]:
     return tuple(specs)
 
 
-def _gates(node: CommentedMap, shown: str) -> tuple[GateSpec, ...]:
-    gates = node.get("gates", [])
+def _gates(node: CommentedMap, shown: str, key: str = "gates") -> tuple[GateSpec, ...]:
+    gates = node.get(key, [])
     specs = []
     for index, entry in enumerate(gates):
         gate_name, options = next(iter(entry.items()))
