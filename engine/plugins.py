@@ -39,6 +39,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "promote.plugins.gates.window",
     "promote.plugins.gates.command",
     "promote.plugins.gates.upstreams",
+    "promote.plugins.gates.healthy",
     "promote.plugins.targets.branch",
     "promote.plugins.targets.kubernetes",
     "promote.plugins.scm.github",

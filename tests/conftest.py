@@ -17,6 +17,7 @@ from tests.helpers import CliResult, git, run_cli, write_tree
 pytest_plugins = [
     "tests.fake_k8s.fixtures",
     "tests.gated",
+    "tests.health",
     "tests.fake_scm.fixtures",
     "tests.layout_remotes",
 ]

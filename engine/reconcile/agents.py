@@ -218,12 +218,13 @@ def short_time(when: datetime, now: datetime) -> str:
     )
 
 
-def describe(observation: AgentObservation, now: datetime) -> str:
-    """`Kustomization apps/prod Ready=False: HealthCheckFailed since 10:42 (its message)`."""
+def describe(observation: AgentObservation, now: datetime, at: str = "") -> str:
+    """`Kustomization apps/prod Ready=False: HealthCheckFailed since 10:42 (its message)`;
+    `at` (from `at_what`) goes after the time."""
     since = f" since {short_time(observation.since, now)}" if observation.since else ""
     detail = " ".join(observation.detail.split())
     detail = f" ({detail[:300]})" if detail else ""
-    return f"{observation.what} {observation.message}{since}{detail}"
+    return f"{observation.what} {observation.message}{since}{at}{detail}"
 
 
 def state_at(

@@ -221,8 +221,9 @@ def project(live: Any, desired: Any) -> Any:
 
 # -- inventory --------------------------------------------------------------------------------
 def inventory_object(
-    env: str, namespace: str, commit: str, refs: list[ObjectRef]
+    env: str, namespace: str, commit: str, refs: list[ObjectRef], applied_at: str = ""
 ) -> dict[str, Any]:
+    """`applied_at`: when `commit` was first applied (RFC 3339), for `soak: {from: healthy}`."""
     lines = [json.dumps([r.api_version, r.kind, r.namespace, r.name]) for r in sorted(refs)]
     return {
         "apiVersion": "v1",
@@ -232,7 +233,12 @@ def inventory_object(
             "namespace": namespace,
             "labels": {INVENTORY_LABEL: env},
         },
-        "data": {"environment": env, "commit": commit, "objects": "\n".join(lines)},
+        "data": {
+            "environment": env,
+            "commit": commit,
+            "objects": "\n".join(lines),
+            **({"appliedAt": applied_at} if applied_at else {}),
+        },
     }
 
 
@@ -247,3 +253,8 @@ def read_inventory(obj: dict[str, Any] | None) -> tuple[str | None, set[ObjectRe
         if line.strip()
     }
     return data.get("commit") or None, refs
+
+
+def inventory_applied_at(obj: dict[str, Any] | None) -> str:
+    """When the inventory's commit was first applied (RFC 3339), "" when not recorded."""
+    return str(((obj or {}).get("data") or {}).get("appliedAt") or "")

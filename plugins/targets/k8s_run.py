@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from promote.engine.errors import ReconcileError
@@ -21,6 +22,7 @@ from promote.plugins.targets.k8s_objects import (
     ObjectRef,
     apply_rank,
     dropped_fields,
+    inventory_applied_at,
     inventory_name,
     inventory_object,
     is_prunable,
@@ -61,6 +63,7 @@ class Run:
         self.cm = kube.resource("v1", "ConfigMap")
         live_inventory = kube.get(self.cm, inventory_name(self.env), self.namespace)
         self.applied_commit, self.inventory = read_inventory(live_inventory)
+        self.applied_at = inventory_applied_at(live_inventory)
         self.desired = self._desired()
         self.live = self._live()
         self.changed: set[ObjectRef] = set()
@@ -262,7 +265,11 @@ class Run:
     def _record_inventory(self, commit: str | None, refs: set[ObjectRef]) -> None:
         if commit == self.applied_commit and refs == self.inventory:
             return  # unchanged: a no-op reconcile writes nothing
-        body = inventory_object(self.env, self.namespace, commit or "", sorted(refs))
+        if commit != self.applied_commit or not self.applied_at:
+            self.applied_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if commit else ""
+        body = inventory_object(
+            self.env, self.namespace, commit or "", sorted(refs), self.applied_at
+        )
         self.kube.apply(self.cm, body, field_manager=self.options.field_manager, force=True)
         self.applied_commit, self.inventory = commit, refs
 

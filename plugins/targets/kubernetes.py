@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from promote.engine.config.durations import parse_seconds
 from promote.engine.errors import ConfigError, PromoteError
-from promote.engine.interfaces import DiffReport, ReconcileReport, TargetContext, TargetStatus
+from promote.engine.interfaces import (
+    AgentObservation,
+    DiffReport,
+    ReconcileReport,
+    TargetContext,
+    TargetStatus,
+)
+from promote.engine.model import Environment
 from promote.engine.plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -149,6 +156,15 @@ class KubernetesTarget:
                 )
         except PromoteError as err:
             return TargetStatus(None, None, str(err))
+
+    def observe(self, env: Environment, options: Mapping[str, Any]) -> AgentObservation:
+        """For `agent: {kind: promote}`: the inventory's applied commit and workload health."""
+        from promote.plugins.targets.k8s_observe import observe_inventory
+
+        parsed = parse_options(options)
+        with connected(parsed) as kube:
+            namespace = parsed.namespace or kube.default_namespace
+            return observe_inventory(kube, env.name, namespace)
 
 
 @hookimpl

@@ -90,6 +90,14 @@ BUILTINS: tuple[ResourceType, ...] = (
     _rt("coordination.k8s.io/v1", "leases", "Lease", has_status=False),
 )
 
+# GitOps agents' kinds, served once a test asks (FakeApiServer.serve_gitops_agents), as their
+# CRDs would after `flux install` / installing Argo CD.
+GITOPS_AGENTS: tuple[ResourceType, ...] = (
+    _rt("kustomize.toolkit.fluxcd.io/v1", "kustomizations", "Kustomization", builtin=False),
+    _rt("helm.toolkit.fluxcd.io/v2", "helmreleases", "HelmRelease", builtin=False),
+    _rt("argoproj.io/v1alpha1", "applications", "Application", builtin=False),
+)
+
 _VERSION_RE = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 
 

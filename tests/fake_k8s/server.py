@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from .discovery import Registry
+from .discovery import GITOPS_AGENTS, Registry
 from .errors import DEFAULT_REASONS, ApiError, status_body
 from .operations import Operations, WriteOptions
 from .routing import ApiApp, Request
@@ -59,7 +59,8 @@ class FakeApiServer:
 
     start()/stop() or `with`; `url`; write_kubeconfig(); `requests` + reset_requests();
     inject()/inject_delay()/clear_injections(); get_object()/put_object()/delete_object()/
-    objects(); set_unhealthy().  The four standard namespaces exist from the start.
+    objects(); set_unhealthy(); serve_gitops_agents() and set_status() for Flux/Argo CD objects.
+    The four standard namespaces exist from the start.
     """
 
     def __init__(self) -> None:
@@ -266,6 +267,23 @@ class FakeApiServer:
                 self.store.unhealthy.discard(key)
             for rt in [t for t in self.registry.types if t.kind == kind]:
                 self.store.restamp_status(rt, namespace, name)
+
+    def serve_gitops_agents(self) -> None:
+        """Serve Flux's Kustomization and HelmRelease and Argo CD's Application, as if their
+        CRDs were installed. Their status is whatever the test sets (`set_status`)."""
+        with self.store.lock:
+            for rt in GITOPS_AGENTS:
+                if self.registry.by_kind(rt.api_version, rt.kind) is None:
+                    self.registry.types.append(rt)
+
+    def set_status(
+        self, api_version: str, kind: str, name: str, namespace: str | None, status: dict[str, Any]
+    ) -> None:
+        """Write an object's status as its controller would (a new resourceVersion)."""
+        rt = self._type(api_version, kind)
+        with self.store.lock:
+            record = self.store.require(rt, namespace, name)
+            self.store.set_status(record, json.loads(json.dumps(status)))
 
     def _type(self, api_version: str, kind: str) -> Any:
         rt = self.registry.by_kind(api_version, kind)

@@ -162,6 +162,11 @@ class Store:
         for key in [k for k in self.records if predicate(k)]:
             del self.records[key]
 
+    def set_status(self, record: Record, status: dict[str, Any]) -> None:
+        self._rv += 1
+        record.obj["status"] = status
+        record.obj["metadata"]["resourceVersion"] = str(self._rv)
+
     def restamp_status(self, rt: ResourceType, namespace: str | None, name: str) -> None:
         """Re-run status simulation, e.g. after a test marks a workload unhealthy."""
         record = self.find(rt, namespace, name)
