@@ -98,3 +98,21 @@ def promote_reconciled(environment: str, report: Any) -> None:
 
     All implementations are called; results ignored; raising is reported as a warning.
     """
+
+
+@hookspec
+def promote_verified(
+    environment: Environment,
+    promotion_id: str,
+    commit: str,
+    passed: bool,
+    reason: str,
+    verdicts: list[Verdict],
+) -> None:
+    """Observe the verification of a promotion into `environment` (`--wait`, `promote wait`):
+    whether its agent reported the promoted commit applied and healthy and its `verify:` gates
+    passed (`verdicts`); `reason` is what was seen; `commit` is the empty commit recording it.
+
+    All implementations are called; results ignored. Raising does not change the outcome: it
+    is reported as a warning, because the verification is already recorded in Git.
+    """

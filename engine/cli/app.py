@@ -187,9 +187,19 @@ def _register_commands() -> None:
         reconcile_cmd,
         recovery_cmd,
         setup_cmd,
+        wait_cmd,
     )
 
-    modules = (promote_cmd, gates_cmd, inspect_cmd, setup_cmd, reconcile_cmd, pr_cmd, recovery_cmd)
+    modules = (
+        promote_cmd,
+        gates_cmd,
+        inspect_cmd,
+        setup_cmd,
+        reconcile_cmd,
+        wait_cmd,
+        pr_cmd,
+        recovery_cmd,
+    )
     for module in modules:
         module.register(app)
     groups = [group.typer_instance for group in app.registered_groups if group.typer_instance]

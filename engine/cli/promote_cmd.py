@@ -15,6 +15,14 @@ from promote.engine.cli.common import (
     session_from,
 )
 from promote.engine.cli.views import PrintingReporter
+from promote.engine.cli.wait_cmd import (
+    DEFAULT_TIMEOUT,
+    TimeoutOption,
+    refuse_without_agent,
+    timeout_seconds,
+    verification_json,
+    verify_and_show,
+)
 from promote.engine.errors import EXIT_BLOCKED, EXIT_FAILURE
 from promote.engine.promotion.locking import DEFAULT_WAIT_SECONDS
 
@@ -95,6 +103,14 @@ def run_promote(
         bool,
         typer.Option("--detached-ok", help="Commit on a detached HEAD (it moves no branch)."),
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="Then wait until DST's agent runs the commit healthily and run its verify: gates.",
+        ),
+    ] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     no_verify: NoVerifyOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
@@ -103,6 +119,9 @@ def run_promote(
     from promote.engine.promotion.hops import PromoteOptions, promote
 
     session = session_from(ctx)
+    seconds = timeout_seconds(timeout)
+    if wait:
+        refuse_without_agent(session, dst)  # no agent to ask: refuse before anything is written
     if reconcile:
         from promote.engine.reconcile.reconciler import targeted
 
@@ -123,19 +142,43 @@ def run_promote(
     reporter = TextReporter(yes, output)
     results = promote(session, src, dst, options, reporter)
     reports = _reconcile_dst(session, dst, results) if reconcile and not dry_run else []
+    if output is OutputFormat.text:
+        for result in results:
+            show_result(reporter.console, result)
+        _show_reconciled(reporter.console, reports)
+    landed = _landed_in(dst, results) if wait else None
+    verification = None
+    if landed is not None:
+        verification = verify_and_show(
+            session,
+            dst,
+            landed.plan,
+            landed.promotion_id,
+            timeout=seconds,
+            run_hooks=not no_verify,
+            output=output,
+        )
+    elif wait and output is OutputFormat.text and not dry_run:
+        reporter.console.print(f"not waiting: no promotion landed in {dst}")
     if output is OutputFormat.json:
         document: dict[str, object] = {"hops": [hop_json(r) for r in results]}
         if reconcile:
             from promote.engine.cli.views import report_json
 
             document["reconcile"] = [report_json(r) for r in reports]
+        if verification is not None:
+            document["verification"] = verification_json(verification)
         emit_json(document)
-    else:
-        for result in results:
-            show_result(reporter.console, result)
-        _show_reconciled(reporter.console, reports)
     code = _exit_code([r.status for r in results])
-    return code or _reconcile_exit(reports)
+    failed_verification = verification is not None and not verification.passed
+    return code or _reconcile_exit(reports) or (EXIT_FAILURE if failed_verification else 0)
+
+
+def _landed_in(dst: str, results: list[HopResult]) -> HopResult | None:
+    """The hop whose commit landed in DST (not a dry run, a pull request, a blocked hop)."""
+    if results and results[-1].plan.dst == dst and results[-1].status == "promoted":
+        return results[-1]
+    return None
 
 
 def _reconcile_dst(session: Session, dst: str, results: list[HopResult]) -> list[ReconcileReport]:

@@ -99,6 +99,11 @@ def evaluate_gates(
     return [frozen, *verdicts] if frozen else verdicts
 
 
+def evaluate_verify(session: Session, context: GateContext) -> list[Verdict]:
+    """DST's `verify:` gates, once a promotion into it is applied and healthy."""
+    return [_evaluate(session, context, spec.name, spec.options) for spec in context.dst.verify]
+
+
 def _evaluate(session: Session, context: GateContext, name: str, options: object) -> Verdict:
     gate = session.plugins.gates.get(name)
     try:

@@ -23,6 +23,8 @@ GATE = "Promote-Gate"
 APPROVED_BY = "Promote-Approved-By"
 FORCED = "Promote-Forced"
 ROLLBACK_OF = "Promote-Rollback-Of"  # a rollback: one per promotion it undoes
+VERIFIED_FOR = "Promote-Verified-For"  # a verification (empty commit): the Promote-Id it checked
+VERIFICATION = "Promote-Verification"  # `passed: …` or `failed: …`
 SUBJECT_ARTIFACTS = 3
 
 
@@ -177,3 +179,51 @@ def read_history(repo: GitRepo, rev: str = "HEAD") -> list[PromotionRecord]:
     """Every promotion reachable from `rev`, newest first, read from its trailers."""
     commits = repo.log(grep=f"^{ID}:", rev=rev)
     return [r for c in commits if (r := PromotionRecord.from_commit(c)) is not None]
+
+
+def verification_message(
+    env: str, promotion_id: str, passed: bool, reason: str, verdicts: tuple[Verdict, ...] = ()
+) -> str:
+    """The empty commit recording whether a promotion became healthy and passed `verify:`."""
+    outcome = "passed" if passed else "failed"
+    lines = [f"verify({env}): {outcome} for {promotion_id}", "", one_line(reason), ""]
+    lines += [f"{VERIFIED_FOR}: {promotion_id}", f"{VERIFICATION}: {outcome}: {one_line(reason)}"]
+    lines += [f"{GATE}: {v.gate} {v.outcome.value}: {one_line(v.reason)}" for v in verdicts]
+    return "\n".join([*lines, ""])
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    """One verification, read back from its commit."""
+
+    promotion_id: str
+    passed: bool
+    reason: str
+    commit: str
+    when: datetime
+
+    def describe(self) -> str:
+        outcome = "passed" if self.passed else "failed"
+        return f"verification {outcome} {self.when:%Y-%m-%d %H:%M}: {self.reason}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "passed": self.passed,
+            "reason": self.reason,
+            "commit": self.commit,
+            "when": self.when.isoformat(),
+        }
+
+
+def read_verifications(repo: GitRepo, rev: str = "HEAD") -> dict[str, VerificationRecord]:
+    """Promote-Id → its newest verification reachable from `rev`."""
+    found: dict[str, VerificationRecord] = {}
+    for commit in repo.log(grep=f"^{VERIFIED_FOR}:", rev=rev):
+        promotion_id, value = commit.trailer(VERIFIED_FOR), commit.trailer(VERIFICATION)
+        if not promotion_id or not value or promotion_id in found:
+            continue
+        outcome, _colon, reason = value.partition(":")
+        found[promotion_id] = VerificationRecord(
+            promotion_id, outcome.strip() == "passed", reason.strip(), commit.sha, commit.when
+        )
+    return found
