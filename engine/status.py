@@ -11,7 +11,12 @@ from promote.engine.gates.freezes import Freeze, freeze_of
 from promote.engine.gates.gating import current_time
 from promote.engine.interfaces import TargetStatus
 from promote.engine.model import ArtifactRef, Environment
-from promote.engine.promotion.trailers import PromotionRecord, read_history
+from promote.engine.promotion.trailers import (
+    PromotionRecord,
+    VerificationRecord,
+    read_history,
+    read_verifications,
+)
 from promote.engine.session import Session
 from promote.engine.versions.state import read_states
 
@@ -29,6 +34,13 @@ class StatusReport:
     # env → its files that differ from HEAD: the versions shown are read from the working tree
     uncommitted: dict[str, list[str]] = field(default_factory=dict)
     frozen: dict[str, Freeze] = field(default_factory=dict)  # env → the freeze in effect
+    # Promote-Id → its newest verification (`--wait`, `promote wait`)
+    verifications: dict[str, VerificationRecord] = field(default_factory=dict)
+
+    def verification_of(self, env: str) -> VerificationRecord | None:
+        """The verification of `env`'s last promotion, if one was recorded."""
+        record = self.last_promotion.get(env)
+        return self.verifications.get(record.id) if record else None
 
     @property
     def artifacts(self) -> list[ArtifactRef]:
@@ -48,6 +60,9 @@ class StatusReport:
                     "target": _target_json(self.targets.get(env)),
                     "uncommitted": self.uncommitted.get(env, []),
                     "frozen": found.as_json() if (found := self.frozen.get(env)) else None,
+                    "verification": checked.as_json()
+                    if (checked := self.verification_of(env))
+                    else None,
                 }
                 for env in self.environments
             ],
@@ -101,7 +116,27 @@ def build_status(session: Session) -> StatusReport:
     report.targets = target_statuses(session)
     report.uncommitted = uncommitted_files(session, [state.env for state in states])
     report.frozen = frozen_environments(session)
+    report.verifications = verifications_everywhere(session)
     return report
+
+
+def verifications_everywhere(session: Session) -> dict[str, VerificationRecord]:
+    """Promote-Id → its newest verification, read wherever environments live."""
+    found: dict[str, VerificationRecord] = {}
+    for place in _places(session):
+        for promotion_id, record in read_verifications(place.repo, place.commit).items():
+            if promotion_id not in found or found[promotion_id].when < record.when:
+                found[promotion_id] = record
+    return found
+
+
+def _places(session: Session) -> list:
+    """Each distinct tree environments live in (repository and commit), once."""
+    tips = {}
+    for env in session.graph:
+        place = session.places.of(env)
+        tips[(str(place.repo.git_dir), place.commit)] = place
+    return list(tips.values())
 
 
 def frozen_environments(session: Session) -> dict[str, Freeze]:
@@ -119,12 +154,8 @@ def frozen_environments(session: Session) -> dict[str, Freeze]:
 def history_everywhere(session: Session) -> list[PromotionRecord]:
     """Promotions recorded wherever environments live (HEAD, their branches, their
     repositories), newest first; a commit reachable from several of them is listed once."""
-    tips = {}
-    for env in session.graph:
-        place = session.places.of(env)
-        tips[(str(place.repo.git_dir), place.commit)] = place
     records = {}
-    for place in tips.values():
+    for place in _places(session):
         for record in read_history(place.repo, place.commit):
             records.setdefault(record.commit, record)
     return sorted(records.values(), key=lambda r: r.when, reverse=True)

@@ -1,4 +1,4 @@
-"""`notify: [{webhook: URL, events: [promoted, blocked, rollback], timeout: 5s}]` on an environment.
+"""`notify: [{webhook: URL, events: [promoted, blocked, rollback, verification], timeout: 5s}]`.
 
 Each event POSTs one JSON body (event, from, to, promotion_id, commit, artifacts, verdicts and a
 Slack-compatible one-line `text`) to the environment's webhooks that list it. The promotion is
@@ -44,6 +44,31 @@ def promote_promoted(
     if rollback_of:
         body["rollback_of"] = list(rollback_of)
     _send(environment, event, body)
+
+
+@hookimpl
+def promote_verified(
+    environment: Environment,
+    promotion_id: str,
+    commit: str,
+    passed: bool,
+    reason: str,
+    verdicts: list[Verdict],
+) -> None:
+    outcome = "passed" if passed else "failed"
+    body = {
+        "event": "verification",
+        "to": environment.name,
+        "promotion_id": promotion_id,
+        "commit": commit,
+        "passed": passed,
+        "reason": reason,
+        "verdicts": [
+            {"gate": v.gate, "outcome": v.outcome.value, "reason": v.reason} for v in verdicts
+        ],
+        "text": f"{environment.name}: verification of {promotion_id} {outcome}: {reason}",
+    }
+    _send(environment, "verification", body)
 
 
 def _summary(plan: Plan) -> str:

@@ -14,7 +14,7 @@ from promote.engine.cli.common import OutputFormat, OutputOption, console, emit_
 if TYPE_CHECKING:
     from promote.engine.interfaces import TargetStatus
     from promote.engine.model import Environment
-    from promote.engine.promotion.trailers import PromotionRecord
+    from promote.engine.promotion.trailers import PromotionRecord, VerificationRecord
     from promote.engine.session import Session
 
 
@@ -61,6 +61,10 @@ def status(ctx: typer.Context, output: OutputOption = OutputFormat.text) -> None
                 f"{env}: last promoted from {record.src} {record.when:%Y-%m-%d %H:%M}"
                 f" ({record.id}, {record.commit[:12]})"
             )
+        checked = report.verification_of(env)
+        if checked:
+            style = "green" if checked.passed else "red"
+            out.print(f"[{style}]{env}: {checked.describe()}[/]")
     for env, freeze in report.frozen.items():
         out.print(f"[red]{env}: {freeze.describe()}[/]")
     for env, target in report.targets.items():
@@ -86,7 +90,7 @@ def history(
     output: OutputOption = OutputFormat.text,
 ) -> None:
     """Promotions read back from commit trailers, newest first."""
-    from promote.engine.status import history_everywhere
+    from promote.engine.status import history_everywhere, verifications_everywhere
 
     session = session_from(ctx)
     if env is not None:
@@ -94,13 +98,15 @@ def history(
     records = history_everywhere(session)
     if env is not None:
         records = [r for r in records if env in (r.dst, r.src)]
+    checked = verifications_everywhere(session) if records else {}
     if output is OutputFormat.json:
-        _emit_promotions_json(records)
+        _emit_promotions_json(records, checked)
         return
-    sys.stdout.write("".join(_promotion_text(r) for r in records) or "no promotions recorded\n")
+    text = "".join(_promotion_text(r, checked.get(r.id)) for r in records)
+    sys.stdout.write(text or "no promotions recorded\n")
 
 
-def _promotion_text(record: PromotionRecord) -> str:
+def _promotion_text(record: PromotionRecord, checked: VerificationRecord | None = None) -> str:
     """One promotion as `git log --oneline` would show it, its details indented below: plain
     text, written in one go (a table would have to measure every row of a long history first)."""
     route = (
@@ -116,15 +122,30 @@ def _promotion_text(record: PromotionRecord) -> str:
         lines.append(f"    approved by {', '.join(record.approvers)}")
     if record.forced:
         lines.append(f"    forced: {record.forced}")
+    if checked is not None:
+        lines.append(f"    {checked.describe()} ({checked.commit[:12]})")
     return "\n".join(lines) + "\n"
 
 
-def _emit_promotions_json(records: list[PromotionRecord]) -> None:
+def _emit_promotions_json(
+    records: list[PromotionRecord], checked: dict[str, VerificationRecord]
+) -> None:
     """`{"promotions": [...]}` with one promotion a line: json's C encoder only runs without
     `indent`; its pure Python one is ten times slower on a long history."""
-    rows = [json.dumps(r.as_json(), ensure_ascii=False, default=str) for r in records]
+    rows = [
+        json.dumps(
+            {**r.as_json(), "verification": _checked_json(checked.get(r.id))},
+            ensure_ascii=False,
+            default=str,
+        )
+        for r in records
+    ]
     body = "".join(f"\n    {row}," for row in rows).rstrip(",")
     sys.stdout.write(f'{{\n  "promotions": [{body}\n  ]\n}}\n' if rows else '{"promotions": []}\n')
+
+
+def _checked_json(checked: VerificationRecord | None) -> dict[str, object] | None:
+    return checked.as_json() if checked else None
 
 
 def graph(
