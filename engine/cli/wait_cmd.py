@@ -57,10 +57,11 @@ def timeout_seconds(text: str) -> float:
 
 
 def refuse_without_agent(session: Session, env: str) -> None:
-    """Before anything is written: `--wait` needs an agent to ask."""
-    from promote.engine.reconcile.agents import agent_of
+    """Before anything is written: `--wait` needs an agent to ask, and a kubeconfig that loads
+    (loading it asks the cluster nothing)."""
+    from promote.engine.reconcile.agents import check_connection
 
-    agent_of(session.environment(env))
+    check_connection(session.plugins, session.environment(env))
 
 
 def verify_and_show(

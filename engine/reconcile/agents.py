@@ -46,6 +46,20 @@ def agent_of(env: Environment) -> AgentSpec:
     return env.agent
 
 
+def check_connection(plugins: Plugins, env: Environment) -> None:
+    """Refuse (exit 2) an environment without an agent, or whose kubeconfig does not load."""
+    agent = agent_of(env)
+    if agent.kind == "promote":
+        return  # its target's options were checked with the graph file; it connects itself
+    from promote.engine.reconcile.kube import connect
+
+    cluster = env.cluster
+    connect(
+        kubeconfig=_expanded(cluster.kubeconfig) if cluster and cluster.kubeconfig else None,
+        context=cluster.context if cluster else None,
+    ).close()
+
+
 def observe(plugins: Plugins, env: Environment) -> AgentObservation:
     """Read `env`'s agent once. An unreachable cluster or a missing kind is a `PromoteError`."""
     agent = agent_of(env)
@@ -55,7 +69,7 @@ def observe(plugins: Plugins, env: Environment) -> AgentObservation:
 
     cluster = env.cluster
     with connect(
-        kubeconfig=_expanded(cluster.kubeconfig) if cluster else None,
+        kubeconfig=_expanded(cluster.kubeconfig) if cluster and cluster.kubeconfig else None,
         context=cluster.context if cluster else None,
     ) as kube:
         assert agent.resource is not None and agent.name is not None

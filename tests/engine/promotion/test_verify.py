@@ -202,3 +202,17 @@ def test_a_bad_timeout_is_refused_before_anything_is_written(health_repo, cli):
     assert result.exit_code == 2
     assert "--timeout: 'soon' is not a duration" in result.stderr
     assert commit_count(repo) == before
+
+
+def test_a_kubeconfig_that_does_not_load_is_refused_before_promoting(health_repo, cli, tmp_path):
+    repo = health_repo(prod=PROD)
+    graph = repo / "environments/graph.yaml"
+    qa_part, prod_part = graph.read_text().split("  prod:")
+    missing = str(tmp_path / "nowhere/kubeconfig")
+    graph.write_text(qa_part + "  prod:" + prod_part.replace(str(tmp_path / "kubeconfig"), missing))
+    git(repo, "commit", "-qam", "prod: another cluster")
+    before = commit_count(repo)
+    result = cli(repo, "qa", "prod", "--yes", "--wait")
+    assert result.exit_code == 2
+    assert "cannot load Kubernetes config for context 'fake'" in result.stderr
+    assert commit_count(repo) == before
