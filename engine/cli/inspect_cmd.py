@@ -182,12 +182,27 @@ def _graph_json(session: Session) -> dict[str, Any]:
             "renderer": env.renderer,
             "gates": [spec.name for spec in env.gates],
             "target": env.target,
+            "agent": _agent_json(env),
             "labels": dict(env.labels),
         }
         for env in session.graph
     ]
     edges = [{"from": a, "to": b} for a, b in session.graph.edges()]
     return {"environments": environments, "edges": edges}
+
+
+def _agent_json(env: Environment) -> dict[str, Any] | None:
+    agent = env.agent
+    if agent is None:
+        return None
+    cluster = env.cluster
+    return {
+        "kind": agent.kind,
+        "object": agent.resource,
+        "name": agent.name,
+        "namespace": agent.namespace,
+        "context": cluster.context if cluster else None,
+    }
 
 
 def _graph_text(session: Session) -> list[str]:

@@ -216,3 +216,40 @@ def test_a_kubeconfig_that_does_not_load_is_refused_before_promoting(health_repo
     assert result.exit_code == 2
     assert "cannot load Kubernetes config for context 'fake'" in result.stderr
     assert commit_count(repo) == before
+
+
+def test_the_progress_line_is_shown_on_a_terminal_only(health_repo, agents, cli, now):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    repo = health_repo(prod=PROD)
+    old = git(repo, "rev-parse", "HEAD").strip()
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    set_prod(agents, "True", "ReconciliationSucceeded", old, when=now)
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", processes.ENTRY, "wait", "prod", "--timeout", "2s"],
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    process.wait(timeout=60)
+    os.close(main)
+    assert process.returncode == 1
+    text = shown.decode()
+    assert "\r\x1b[Kwaiting for prod (" in text
+    assert "s left): Kustomization flux-system/prod Ready=True" in text
+    assert text.endswith("\r\x1b[K")  # cleared before the result is printed
