@@ -253,3 +253,28 @@ def test_the_progress_line_is_shown_on_a_terminal_only(health_repo, agents, cli,
     assert "\r\x1b[Kwaiting for prod (" in text
     assert "s left): Kustomization flux-system/prod Ready=True" in text
     assert text.endswith("\r\x1b[K")  # cleared before the result is printed
+
+
+def test_wait_reads_an_argocd_application(health_repo, agents, cli, now):
+    from tests.fake_k8s.agents import APPLICATION, argocd_status
+
+    repo = health_repo(prod="{kind: argocd, application: prod}")
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    promoted = git(repo, "rev-parse", "HEAD").strip()
+    degraded = argocd_status(
+        "Degraded", "Synced", promoted, stamp(now), message="Deployment web: 0/3 available"
+    )
+    agents.set_status(APPLICATION, "Application", "prod", "argocd", degraded)
+    result = cli(repo, "wait", "prod", "--output", "json")
+    assert result.exit_code == 1
+    assert result.json()["verification"]["reason"] == (
+        f"Application argocd/prod health=Degraded sync=Synced since 10:00 at {promoted[:12]} "
+        "(Deployment web: 0/3 available)"
+    )
+    healthy = argocd_status("Healthy", "Synced", promoted, stamp(now), deployed_at=stamp(now))
+    agents.set_status(APPLICATION, "Application", "prod", "argocd", healthy)
+    result = cli(repo, "wait", "prod", "--output", "json")
+    assert result.exit_code == 0, result.stdout
+    assert result.json()["verification"]["passed"] is True
+    values = git(repo, "log", "--format=%(trailers:key=Promote-Verification,valueonly)", "-2")
+    assert [line.split(":")[0] for line in values.splitlines() if line] == ["passed", "failed"]
