@@ -315,3 +315,55 @@ def test_an_unknown_cluster_key_is_refused(health_repo, cli, fake_kubeconfig):
     assert result.exit_code == 2
     assert "unknown key 'server' (allowed: context, kubeconfig, namespace)" in result.stderr
     assert "environments/graph.yaml:4:" in result.stderr
+
+
+def test_the_commit_of_an_environment_on_its_own_branch(
+    tmp_path, agents, fake_kubeconfig, cli, now
+):
+    root = tmp_path / "branches"
+    root.mkdir()
+    git(root, "init", "--quiet", "--initial-branch=main")
+    graph = (
+        "environments:\n"
+        "  qa:\n    path: apps/qa\n    branch: qa\n"
+        f"    cluster: {{kubeconfig: {fake_kubeconfig}}}\n"
+        "    agent: {kind: flux, kustomization: qa}\n"
+        "  prod:\n    path: apps/prod\n    from: [qa]\n    gates:\n      - healthy: true\n"
+    )
+    files = {
+        "environments/graph.yaml": graph,
+        "apps/prod/web.yaml": DEPLOYMENT.format(version="1.0.0"),
+    }
+    commit_at(root, now - timedelta(days=2), "main", files)
+    main = head(root)
+    git(root, "checkout", "--quiet", "-b", "qa")
+    commit_at(
+        root,
+        now - timedelta(days=1),
+        "qa",
+        {"apps/qa/web.yaml": DEPLOYMENT.format(version="1.1.0")},
+    )
+    qa_tip = head(root)
+    git(root, "checkout", "--quiet", "main")
+    set_flux(
+        agents,
+        "qa",
+        ready="True",
+        reason="ReconciliationSucceeded",
+        revision=f"qa@sha1:{main}",
+        since=stamp(now - timedelta(hours=1)),
+    )
+    result = cli(root, "check", "qa", "prod", "--output", "json")
+    assert result.exit_code == 3, result.stderr
+    assert verdicts(result)["healthy"]["reason"].endswith(f"at {main[:12]}, not {qa_tip[:12]}")
+    set_flux(
+        agents,
+        "qa",
+        ready="True",
+        reason="ReconciliationSucceeded",
+        revision=f"qa@sha1:{qa_tip}",
+        since=stamp(now - timedelta(hours=1)),
+    )
+    result = cli(root, "check", "qa", "prod", "--output", "json")
+    assert result.exit_code == 0, result.stdout
+    assert verdicts(result)["healthy"]["reason"].endswith(f"since 09:00 at {qa_tip[:12]}")
