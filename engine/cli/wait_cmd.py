@@ -57,11 +57,10 @@ def timeout_seconds(text: str) -> float:
 
 
 def refuse_without_agent(session: Session, env: str) -> None:
-    """Before anything is written: `--wait` needs an agent to ask, and a kubeconfig that loads
-    (loading it asks the cluster nothing)."""
+    """Before anything is written: `--wait` needs an agent to ask, with a kubeconfig that loads."""
     from promote.engine.reconcile.agents import check_connection
 
-    check_connection(session.plugins, session.environment(env))
+    check_connection(session.environment(env))
 
 
 def verify_and_show(

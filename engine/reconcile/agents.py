@@ -25,6 +25,7 @@ from promote.engine.model import AgentSpec, Environment
 
 if TYPE_CHECKING:
     from promote.engine.plugins import Plugins
+    from promote.engine.reconcile.kube import KubeClient
     from promote.engine.repository.gitrepo import GitRepo
 
 API_VERSIONS = {
@@ -46,18 +47,11 @@ def agent_of(env: Environment) -> AgentSpec:
     return env.agent
 
 
-def check_connection(plugins: Plugins, env: Environment) -> None:
-    """Refuse (exit 2) an environment without an agent, or whose kubeconfig does not load."""
-    agent = agent_of(env)
-    if agent.kind == "promote":
-        return  # its target's options were checked with the graph file; it connects itself
-    from promote.engine.reconcile.kube import connect
-
-    cluster = env.cluster
-    connect(
-        kubeconfig=_expanded(cluster.kubeconfig) if cluster and cluster.kubeconfig else None,
-        context=cluster.context if cluster else None,
-    ).close()
+def check_connection(env: Environment) -> None:
+    """Refuse (exit 2) an environment without an agent, or whose kubeconfig does not load
+    (loading it asks the cluster nothing)."""
+    if agent_of(env).kind != "promote":  # a target's options were checked with the graph file
+        _connect(env).close()
 
 
 def observe(plugins: Plugins, env: Environment) -> AgentObservation:
@@ -65,14 +59,8 @@ def observe(plugins: Plugins, env: Environment) -> AgentObservation:
     agent = agent_of(env)
     if agent.kind == "promote":
         return _observe_target(plugins, env)
-    from promote.engine.reconcile.kube import connect
-
-    cluster = env.cluster
-    with connect(
-        kubeconfig=_expanded(cluster.kubeconfig) if cluster and cluster.kubeconfig else None,
-        context=cluster.context if cluster else None,
-    ) as kube:
-        assert agent.resource is not None and agent.name is not None
+    assert agent.resource is not None and agent.name is not None
+    with _connect(env) as kube:
         info = kube.resource(API_VERSIONS[agent.resource], agent.resource)
         obj = kube.get(info, agent.name, agent.namespace)
     if obj is None:
@@ -82,10 +70,17 @@ def observe(plugins: Plugins, env: Environment) -> AgentObservation:
     return argocd_observation(agent.describe(), obj)
 
 
-def _expanded(path: str) -> str:
+def _connect(env: Environment) -> KubeClient:
     import os
 
-    return os.path.expanduser(path)
+    from promote.engine.reconcile.kube import connect
+
+    cluster = env.cluster
+    kubeconfig = cluster.kubeconfig if cluster else None
+    return connect(
+        kubeconfig=os.path.expanduser(kubeconfig) if kubeconfig else None,
+        context=cluster.context if cluster else None,
+    )
 
 
 def _observe_target(plugins: Plugins, env: Environment) -> AgentObservation:
