@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from promote.engine.interfaces import ReconcileReport
     from promote.engine.model import Plan
     from promote.engine.promotion.hops import HopResult
+    from promote.engine.promotion.verify import Verification
     from promote.engine.session import Session
 
 
@@ -146,20 +147,9 @@ def run_promote(
         for result in results:
             show_result(reporter.console, result)
         _show_reconciled(reporter.console, reports)
-    landed = _landed_in(dst, results) if wait else None
     verification = None
-    if landed is not None:
-        verification = verify_and_show(
-            session,
-            dst,
-            landed.plan,
-            landed.promotion_id,
-            timeout=seconds,
-            run_hooks=not no_verify,
-            output=output,
-        )
-    elif wait and output is OutputFormat.text and not dry_run:
-        reporter.console.print(f"not waiting: no promotion landed in {dst}")
+    if wait and not dry_run:
+        verification = _verify_dst(session, dst, results, seconds, not no_verify, output)
     if output is OutputFormat.json:
         document: dict[str, object] = {"hops": [hop_json(r) for r in results]}
         if reconcile:
@@ -174,11 +164,30 @@ def run_promote(
     return code or _reconcile_exit(reports) or (EXIT_FAILURE if failed_verification else 0)
 
 
-def _landed_in(dst: str, results: list[HopResult]) -> HopResult | None:
-    """The hop whose commit landed in DST (not a dry run, a pull request, a blocked hop)."""
-    if results and results[-1].plan.dst == dst and results[-1].status == "promoted":
-        return results[-1]
-    return None
+def _verify_dst(
+    session: Session,
+    dst: str,
+    results: list[HopResult],
+    seconds: float,
+    run_hooks: bool,
+    output: OutputFormat,
+) -> Verification | None:
+    """`--wait`: verify the hop whose commit landed in DST (not a pull request, not a blocked
+    hop); None when there is none."""
+    landed = results[-1] if results and results[-1].plan.dst == dst else None
+    if landed is None or landed.status != "promoted":
+        if output is OutputFormat.text:
+            typer.echo(f"not waiting: no promotion landed in {dst}")
+        return None
+    return verify_and_show(
+        session,
+        dst,
+        landed.plan,
+        landed.promotion_id,
+        timeout=seconds,
+        run_hooks=run_hooks,
+        output=output,
+    )
 
 
 def _reconcile_dst(session: Session, dst: str, results: list[HopResult]) -> list[ReconcileReport]:

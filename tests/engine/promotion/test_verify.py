@@ -278,3 +278,12 @@ def test_wait_reads_an_argocd_application(health_repo, agents, cli, now):
     assert result.json()["verification"]["passed"] is True
     values = git(repo, "log", "--format=%(trailers:key=Promote-Verification,valueonly)", "-2")
     assert [line.split(":")[0] for line in values.splitlines() if line] == ["passed", "failed"]
+
+
+def test_a_blocked_promotion_is_not_waited_for(health_repo, agents, cli):
+    repo = health_repo(prod=PROD, gates="- healthy: true")  # qa's Kustomization has no status
+    before = commit_count(repo)
+    result = cli(repo, "qa", "prod", "--yes", "--wait", "--timeout", "1h")
+    assert result.exit_code == 3
+    assert "not waiting: no promotion landed in prod" in result.stdout
+    assert commit_count(repo) == before
