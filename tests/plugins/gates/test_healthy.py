@@ -367,3 +367,36 @@ def test_the_commit_of_an_environment_on_its_own_branch(
     result = cli(root, "check", "qa", "prod", "--output", "json")
     assert result.exit_code == 0, result.stdout
     assert verdicts(result)["healthy"]["reason"].endswith(f"since 09:00 at {qa_tip[:12]}")
+
+
+def test_a_rollback_of_an_unhealthy_environment_is_not_blocked_by_health(
+    health_repo, agents, cli, now
+):
+    repo = health_repo(
+        prod="{kind: flux, kustomization: prod}",
+        gates="- healthy: true\n- soak: {duration: 1h, from: healthy}",
+    )
+    set_flux(
+        agents,
+        "qa",
+        ready="True",
+        reason="ReconciliationSucceeded",
+        revision=f"main@sha1:{head(repo)}",
+        since=stamp(now - timedelta(hours=2)),
+    )
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    set_flux(
+        agents,
+        "prod",
+        ready="False",
+        reason="HealthCheckFailed",
+        revision=f"main@sha1:{head(repo)}",
+        since=stamp(now),
+    )
+    result = cli(repo, "rollback", "prod", "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert trailers(repo, "Promote-Gate") == [
+        "healthy passed: rollback of prod: its earlier versions, no source environment to ask",
+        "soak passed: rollback of prod: its earlier versions, no source environment to ask",
+    ]
+    assert "web:1.0.0" in git(repo, "show", "HEAD:apps/prod/web.yaml")
