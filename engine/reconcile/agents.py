@@ -64,7 +64,7 @@ def observe(plugins: Plugins, env: Environment) -> AgentObservation:
         info = kube.resource(API_VERSIONS[agent.resource], agent.resource)
         obj = kube.get(info, agent.name, agent.namespace)
     if obj is None:
-        return AgentObservation(agent.describe(), None, False, False, "not found")
+        return AgentObservation(agent.describe(), None, False, True, "not found")
     if agent.kind == "flux":
         return flux_observation(agent.describe(), obj)
     return argocd_observation(agent.describe(), obj)
@@ -242,10 +242,13 @@ def state_at(
     commit: str,
     paths: Sequence[PurePosixPath] = (),
 ) -> str:
-    """`healthy` (at `commit`), `failed` (its attempt at `commit` failed) or `waiting`."""
+    """`healthy` (at `commit`), `failed` (its attempt at `commit` failed, or it failed before
+    attempting any revision: a missing object, a source Flux cannot fetch) or `waiting`."""
     if observation.healthy and applies(repo, observation.revision, commit, paths):
         return "healthy"
-    if observation.failed and applies(repo, observation.attempted, commit, paths):
+    if observation.failed and (
+        observation.attempted is None or applies(repo, observation.attempted, commit, paths)
+    ):
         return "failed"
     return "waiting"
 

@@ -287,3 +287,14 @@ def test_a_blocked_promotion_is_not_waited_for(health_repo, agents, cli):
     assert result.exit_code == 3
     assert "not waiting: no promotion landed in prod" in result.stdout
     assert commit_count(repo) == before
+
+
+def test_a_missing_kustomization_fails_at_once(health_repo, agents, cli):
+    repo = health_repo(prod="{kind: flux, kustomization: shop-prod}")  # a typo: no such object
+    assert cli(repo, "qa", "prod", "--yes").exit_code == 0
+    result = cli(repo, "wait", "prod", "--timeout", "1h", "--output", "json")
+    assert result.exit_code == 1
+    assert result.json()["verification"]["state"] == "failed"
+    assert result.json()["verification"]["reason"].startswith(
+        "Kustomization flux-system/shop-prod not found"
+    )
