@@ -105,6 +105,13 @@ def show_result(console: Console, result: HopResult) -> None:
             f"{plan.dst}: {opened.pull_request.url} (branch {opened.branch}, "
             f"commit {opened.commit[:12]}); your branch is unchanged"
         )
+    elif result.status == "pr-already-open" and result.pull_request:
+        opened = result.pull_request
+        console.print(
+            f"[yellow]already open[/]: pull request #{opened.pull_request.number} proposes "
+            f"these changes {plan.src} → {plan.dst}: {opened.pull_request.url} "
+            f"(branch {opened.branch}); nothing was pushed"
+        )
     elif result.status == "blocked":
         console.print(
             f"[red]blocked[/] {plan.src} → {plan.dst}: a gate did not pass; nothing was written"

@@ -56,7 +56,9 @@ class PromoteOptions:
 class HopResult:
     plan: Plan
     verdicts: tuple[Verdict, ...]
-    status: str  # "promoted" | "pr-opened" | "unchanged" | "dry-run" | "blocked" | "declined"
+    # "promoted" | "pr-opened" | "pr-already-open" | "unchanged" | "dry-run" | "blocked"
+    # | "declined"
+    status: str
     commit: str | None = None
     promotion_id: str | None = None
     forced: bool = False
@@ -314,8 +316,9 @@ def _land_hop(
     if options.pr:
         text = message(plan, promotion_id, decisions)
         opened = open_pull_request(session, plan, dst_state, text, promotion_id, verdicts)
+        status = "pr-already-open" if opened.already_open else "pr-opened"
         return HopResult(
-            plan, tuple(verdicts), "pr-opened", opened.commit, promotion_id, forced, None, opened
+            plan, tuple(verdicts), status, opened.commit, opened.promotion_id, forced, None, opened
         )
     text = message(plan, promotion_id, decisions)
     place = session.places.of(dst_state.env)

@@ -44,6 +44,8 @@ class Opened:
     pull_request: PullRequest
     branch: str
     commit: str
+    promotion_id: str
+    already_open: bool = False  # an open pull request already proposes exactly these changes
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ def open_pull_request(
     remote = Remote(*repo.upstream())
     host = connect(session, remote.name)  # before anything is pushed: no token, no branch
     _refuse_unpublished(session, remote, plan.source_commit)
+    same = _open_with_same_changes(session, host, remote, commit_message)
+    if same is not None:
+        return same
     commit = build_commit(session, dst, plan, plan.source_commit, commit_message, run_hooks=False)
     diff = rendered_diff(session, dst, dst_state.objects, commit)
     body = pull_request_body(plan, verdicts, promotion_id, diff)
@@ -101,7 +106,34 @@ def open_pull_request(
         except RepositoryError:
             exc.message += f"; delete the branch {branch} it left on {remote.name}"
         raise
-    return Opened(opened, branch, commit)
+    return Opened(opened, branch, commit, promotion_id)
+
+
+def _open_with_same_changes(
+    session: Session, host: PullRequests, remote: Remote, commit_message: str
+) -> Opened | None:
+    """An open promotion pull request from the same SRC whose commit changes the same artifacts
+    to the same versions: a second one would only split the reviews (Telefonistka and Kargo keep
+    one proposal per change too). Its gate lines may differ; merging evaluates them again."""
+    repo = session.repo
+    wanted = _changes(repo.trailers_of(commit_message))
+    dst = dict(repo.trailers_of(commit_message))[TO]
+    for pr in host.list_open():
+        if not pr.head_branch.startswith(branch_name(dst, "")) or pr.base_branch != remote.branch:
+            continue
+        head = repo.fetch_tip(remote.name, pr.head_branch)
+        if head is None:
+            continue
+        trailers = repo.trailers_of(repo.message_of(head))
+        if _changes(trailers) == wanted:
+            return Opened(pr, pr.head_branch, head, dict(trailers).get(ID, ""), already_open=True)
+    return None
+
+
+def _changes(trailers: list[tuple[str, str]]) -> tuple[str, frozenset[str]]:
+    """What a promotion commit proposes: its SRC and its artifact changes."""
+    source = next((value for key, value in trailers if key == FROM), "")
+    return source, frozenset(value for key, value in trailers if key == ARTIFACT)
 
 
 def _refuse_unpublished(session: Session, remote: Remote, base: str) -> None:

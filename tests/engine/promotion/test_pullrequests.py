@@ -297,3 +297,43 @@ def test_reviewers_outside_the_approvers_globs_do_not_count(pr_repo, cli):
     assert "alice (not in approvers)" in refused.stderr
     repo.scm.review(number, "ops-carol")
     assert cli(repo.root, "pr", "merge", str(number)).exit_code == 0
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_same_changes_again_point_at_the_open_pull_request_instead_of_a_second(
+    pr_repo, cli, flavour
+):
+    repo = pr_repo(flavour)
+    first = open_pr(cli, repo)
+    branches = remote_branches(repo.remote)
+
+    again = cli(repo.root, "qa", "prod", "--pr")
+    assert again.exit_code == 0, again.stderr
+    assert "already open" in again.stdout and first["pull_request"]["url"] in again.stdout
+    assert remote_branches(repo.remote) == branches  # nothing pushed
+    assert sorted(repo.scm.pulls) == [first["pull_request"]["number"]]
+
+    as_json = open_pr(cli, repo)
+    assert as_json["status"] == "pr-already-open"
+    assert as_json["promotion_id"] == first["promotion_id"]
+    assert as_json["commit"] == first["commit"]
+
+
+def test_new_versions_in_src_open_a_new_pull_request_beside_the_older_one(pr_repo, cli):
+    repo = pr_repo("github")
+    first = open_pr(cli, repo)
+    shop = repo.root / "apps/qa/shop.yaml"
+    shop.write_text(shop.read_text().replace(QA_VERSION, "1.5.0"))
+    git(repo.root, "commit", "--quiet", "-am", "qa runs 1.5.0")
+    git(repo.root, "push", "--quiet", "origin", "main")
+
+    second = open_pr(cli, repo)
+
+    assert second["status"] == "pr-opened"
+    assert second["pull_request"]["number"] != first["pull_request"]["number"]
+    assert set(remote_branches(repo.remote)) == {
+        first["pull_request"]["branch"],
+        second["pull_request"]["branch"],
+    }
+    proposed = git(repo.remote, "show", f"{second['commit']}:apps/prod/shop.yaml")
+    assert "image: ghcr.io/acme/shop:1.5.0" in proposed
