@@ -298,3 +298,16 @@ def test_a_missing_kustomization_fails_at_once(health_repo, agents, cli):
     assert result.json()["verification"]["reason"].startswith(
         "Kustomization flux-system/shop-prod not found"
     )
+
+
+def test_an_unknown_verify_gate_is_refused_with_its_place(health_repo, cli):
+    repo = health_repo(prod=PROD, verify="- smoke: [./smoke.sh]")
+    before = commit_count(repo)
+    result = cli(repo, "qa", "prod", "--yes", "--wait")
+    assert result.exit_code == 2
+    lines = (repo / "environments/graph.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "- smoke:" in text)
+    column = lines[line - 1].index("smoke") + 1
+    assert result.stderr.startswith(f"promote: error: environments/graph.yaml:{line}:{column}: ")
+    assert "gate: unknown gate 'smoke' (known: approval, command, healthy," in result.stderr
+    assert commit_count(repo) == before
